@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Run by `npm install` (prepare). The project runs on the Node 22 that the `node` dev
+// dependency installs into node_modules/.bin; npm scripts and our bins pick it up from PATH.
+// Nothing needs compiling: Node 22 runs our TypeScript directly (type stripping).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+if (!existsSync(bin)) {
+  console.error('tc-worker-kit: node_modules/.bin/node is missing; the node@22 dev dependency did not install');
+  process.exit(1);
+}
+const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+const major = Number(version.replace(/^v/, '').split('.')[0]);
+if (major < 22) {
+  console.error(`tc-worker-kit: needs Node >= 22, node_modules/.bin/node is ${version}`);
+  process.exit(1);
+}

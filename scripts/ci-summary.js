@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Prints the plain closing line CI reads ("N passed, N failed, N skipped") from vitest's
+// JSON report, and exits non-zero when tests failed or an earlier CI step failed.
+import { existsSync, readFileSync } from 'node:fs';
+
+const [file, priorStatus] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (file && existsSync(file)) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  passed = report.numPassedTests ?? 0;
+  failed = report.numFailedTests ?? 0;
+  skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  // A suite that failed to load has no tests counted: count it as a failure.
+  for (const suite of report.testResults ?? []) {
+    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
+  }
+} else {
+  failed += 1;
+  console.error(`ci-summary: no test report at ${file}`);
+}
+const stepFailed = priorStatus && priorStatus !== '0';
+if (stepFailed && failed === 0) {
+  console.error('ci-summary: a CI step other than the tests failed (see above)');
+  failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || stepFailed ? 1 : 0);
