@@ -1,0 +1,63 @@
+// The one seam for everything OS-specific. Features and the task runner call this interface and
+// never branch on process.platform, so Windows and macOS logic runs here against the recording
+// implementation and for real on those systems in the CI matrix.
+import type { Readable } from 'node:stream';
+
+export type OsName = 'linux' | 'darwin' | 'windows';
+
+/** An OS account a task runs as (the multiuser sandbox); absent when tasks run as the worker's user. */
+export interface TaskUser {
+  name: string;
+  home: string;
+  uid?: number;
+  gid?: number;
+  /** Supplementary groups (payload `osGroups`). */
+  groups: string[];
+  /** Windows only: the random password used for logon. Never logged. */
+  password?: string;
+}
+
+export interface SpawnSpec {
+  /** argv; on Windows a single command line string is passed as a one-element array. */
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  user?: TaskUser;
+}
+
+export interface ProcessExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES): the command then counts as failed. */
+  startError?: Error;
+}
+
+export interface RunningProcess {
+  pid: number | undefined;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<ProcessExit>;
+  /** Kill the whole process tree (process group on POSIX, taskkill /t /f on Windows). */
+  killTree(): Promise<void>;
+}
+
+export interface Platform {
+  readonly os: OsName;
+  spawn(spec: SpawnSpec): RunningProcess;
+  createTaskUser(name: string, groups: string[]): Promise<TaskUser>;
+  deleteTaskUser(user: TaskUser): Promise<void>;
+  /** Kill every process the user owns, including ones that left the task's process group. */
+  killUserProcesses(user: TaskUser): Promise<void>;
+  /** Names of task users left behind by earlier runs (`task_*`). */
+  leftoverTaskUsers(): Promise<string[]>;
+  groupExists(name: string): Promise<boolean>;
+  /** Give the task user ownership of a directory tree (the task directory). */
+  chownRecursive(path: string, user: TaskUser): Promise<void>;
+  /** Restrict a file to the worker's own user (0600 / ACL). */
+  makePrivate(path: string): Promise<void>;
+  /** Whether the given user (or, without one, any other local user) could read the file. */
+  userCanRead(path: string, user: TaskUser | undefined): Promise<boolean>;
+  setAutoLogon(user: TaskUser): Promise<void>;
+  reboot(reason: string): Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
