@@ -1,0 +1,179 @@
+// Linux: a real OS-user sandbox (runTasksAsCurrentUser: false, needs root) and, without a user,
+// the same process-group spawn for tasks run as the worker's own user. Per task: useradd
+// task_<id> with its own home; commands run through setpriv as that uid/gid with the osGroups
+// as supplementary groups; afterwards every process the uid owns is killed (also escapees from
+// the process group) and its home, its files in shared temp dirs and the account are removed.
+import { existsSync } from 'node:fs';
+import { chmod, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
+import { killAllOf } from '../sandbox/linux-procs.ts';
+import { chownTree, removeOwned, SHARED_TEMP_DIRS } from '../sandbox/owned-files.ts';
+import { spawnPosix } from '../sandbox/posix-process.ts';
+import type { Platform, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
+
+export const TASK_USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
+/** shadow-utils accepts this (upper case included); 32 is the utmp name limit. */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/;
+
+export interface LinuxOptions {
+  runner?: CommandRunner;
+  /** Parent of task users' homes (HEAD multiuser default: /home). */
+  homesDir?: string;
+  /** Where to look for files a task user left behind. */
+  sharedTempDirs?: string[];
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export class LinuxPlatform implements Platform {
+  readonly os = 'linux' as const;
+  readonly runner: CommandRunner;
+  readonly homesDir: string;
+  readonly sharedTempDirs: string[];
+  readonly setpriv: string;
+  /** Numeric supplementary gids per task user, resolved once at creation. */
+  private readonly groupIds = new Map<string, number[]>();
+
+  constructor(options: LinuxOptions = {}) {
+    this.runner = options.runner ?? new SystemRunner();
+    this.homesDir = options.homesDir ?? '/home';
+    this.sharedTempDirs = options.sharedTempDirs ?? SHARED_TEMP_DIRS;
+    this.setpriv = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p)) ?? 'setpriv';
+  }
+
+  /** The environment a task user's command starts from: nothing of the worker's own. */
+  static taskUserEnv(user: TaskUser, extra: Record<string, string> = {}): Record<string, string> {
+    return { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: TASK_USER_PATH, ...extra };
+  }
+
+  spawn(spec: SpawnSpec): RunningProcess {
+    if (!spec.user) return spawnPosix({ command: spec.command, cwd: spec.cwd, env: spec.env });
+    const { uid, gid } = spec.user;
+    if (uid === undefined || gid === undefined) throw new Error(`task user ${spec.user.name} has no uid/gid`);
+    const groupIds = this.groupIds.get(spec.user.name) ?? [];
+    const prefix = [
+      this.setpriv,
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      groupIds.length > 0 ? `--groups=${groupIds.join(',')}` : '--clear-groups',
+      '--',
+    ];
+    return spawnPosix({
+      command: spec.command,
+      cwd: spec.cwd,
+      env: LinuxPlatform.taskUserEnv(spec.user, spec.env),
+      prefix,
+    });
+  }
+
+  private async passwd(name: string): Promise<PasswdEntry | undefined> {
+    const r = await this.runner.run(['getent', 'passwd', name]);
+    if (r.exitCode !== 0) return undefined;
+    const f = r.stdout.trim().split(':');
+    return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! };
+  }
+
+  private async groupId(name: string): Promise<number | undefined> {
+    const r = await this.runner.run(['getent', 'group', name]);
+    if (r.exitCode !== 0) return undefined;
+    return Number(r.stdout.trim().split(':')[2]);
+  }
+
+  async groupExists(name: string): Promise<boolean> {
+    return (await this.groupId(name)) !== undefined;
+  }
+
+  async createTaskUser(name: string, groups: string[]): Promise<TaskUser> {
+    if (!USER_NAME.test(name)) {
+      throw new Error(
+        `invalid task user name ${JSON.stringify(name)}: must match ${USER_NAME} (at most 32 characters)`,
+      );
+    }
+    const groupIds: number[] = [];
+    for (const group of groups) {
+      const id = await this.groupId(group);
+      if (id === undefined) throw new Error(`osGroups: group ${JSON.stringify(group)} does not exist on this worker`);
+      groupIds.push(id);
+    }
+    const home = path.join(this.homesDir, name);
+    await rm(home, { recursive: true, force: true }); // a stale home would keep root ownership
+    const argv = ['useradd', '--create-home', '--home-dir', home, '--user-group', '--shell', '/bin/bash'];
+    if (groups.length > 0) argv.push('--groups', groups.join(','));
+    await runChecked(this.runner, [...argv, name]);
+    const entry = await this.passwd(name);
+    if (!entry) throw new Error(`useradd reported success but user ${name} is not in the passwd database`);
+    await chmod(home, 0o700);
+    this.groupIds.set(name, groupIds);
+    return { name, home, uid: entry.uid, gid: entry.gid, groups: [...groups] };
+  }
+
+  async killUserProcesses(user: TaskUser): Promise<void> {
+    const uid = user.uid ?? (await this.passwd(user.name))?.uid;
+    if (uid === undefined) return;
+    await killAllOf(uid);
+  }
+
+  async deleteTaskUser(user: TaskUser): Promise<void> {
+    const entry = await this.passwd(user.name);
+    const uid = user.uid ?? entry?.uid;
+    const home = entry?.home ?? user.home;
+    if (uid !== undefined) {
+      await killAllOf(uid);
+      await removeOwned(uid, this.sharedTempDirs);
+    }
+    if (entry) {
+      // 12: home could not be removed (already gone) — removed below either way.
+      await runChecked(this.runner, ['userdel', '--remove', '--force', user.name], { okExitCodes: [0, 12] });
+    }
+    if (home && path.basename(home) === user.name) await rm(home, { recursive: true, force: true });
+    this.groupIds.delete(user.name);
+    if (await this.passwd(user.name)) throw new Error(`task user ${user.name} still exists after userdel`);
+  }
+
+  async leftoverTaskUsers(): Promise<string[]> {
+    const r = await runChecked(this.runner, ['getent', 'passwd'], { okExitCodes: [0, 2] });
+    return r.stdout
+      .split('\n')
+      .map((line) => line.split(':')[0] ?? '')
+      .filter((name) => name.startsWith('task_'));
+  }
+
+  async chownRecursive(dir: string, user: TaskUser): Promise<void> {
+    if (user.uid === undefined || user.gid === undefined) throw new Error(`task user ${user.name} has no uid/gid`);
+    await chownTree(dir, user.uid, user.gid);
+  }
+
+  async makePrivate(file: string): Promise<void> {
+    await chmod(file, 0o600);
+  }
+
+  async userCanRead(file: string, user: TaskUser | undefined): Promise<boolean> {
+    if (!user) {
+      const st = await stat(file);
+      return (st.mode & 0o044) !== 0;
+    }
+    // Ask the kernel as that user, like generic-worker's CoT check runs `cat` as the task user.
+    const proc = this.spawn({ command: ['test', '-r', file], cwd: '/', env: {}, user });
+    proc.stdout.resume();
+    proc.stderr.resume();
+    const exit = await proc.exited;
+    return exit.exitCode === 0;
+  }
+
+  /** Headless Linux has no graphical logon to configure; tasks run without one. */
+  async setAutoLogon(_user: TaskUser): Promise<void> {}
+
+  async reboot(reason: string): Promise<void> {
+    await runChecked(this.runner, ['shutdown', '-r', 'now', reason]);
+  }
+
+  async shutdown(reason: string): Promise<void> {
+    await runChecked(this.runner, ['shutdown', '-h', 'now', reason]);
+  }
+}
