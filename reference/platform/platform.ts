@@ -51,6 +51,8 @@ export interface Platform {
   /** Names of task users left behind by earlier runs (`task_*`). */
   leftoverTaskUsers(): Promise<string[]>;
   groupExists(name: string): Promise<boolean>;
+  /** Groups of the worker's own OS user (osGroups check when tasks run as that user); optional. */
+  currentUserGroups?(): Promise<string[]>;
   /** Give the task user ownership of a directory tree (the task directory). */
   chownRecursive(path: string, user: TaskUser): Promise<void>;
   /** Restrict a file to the worker's own user (0600 / ACL). */

@@ -1,0 +1,126 @@
+// Creating artifacts on the Queue: `s3` uploads (createArtifact then PUT to putUrl, as generic-worker does),
+// plus `error`, `reference` and `link` artifacts. Files are streamed: when gzip applies the file is
+// compressed to a temporary file first (S3 needs Content-Length), then that file is streamed on each attempt.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGzip } from 'node:zlib';
+import mime from 'mime-types';
+import { request } from 'undici';
+import type { RunCredentials } from './queue.ts';
+
+/** generic-worker 11's list of extensions that are already compressed (no Content-Encoding: gzip). */
+const ALREADY_COMPRESSED = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.gif',
+  '.webp',
+  '.7z',
+  '.zip',
+  '.gz',
+  '.tgz',
+  '.bz2',
+  '.tbz',
+  '.whl',
+  '.xz',
+  '.swf',
+  '.flv',
+  '.woff',
+  '.woff2',
+]);
+
+export function shouldGzip(path: string): boolean {
+  return !ALREADY_COMPRESSED.has(extname(path));
+}
+
+/** Payload contentType, else generic-worker's `.log` → text/plain, else the extension's MIME type. */
+export function guessContentType(path: string): string {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.log') return 'text/plain';
+  return mime.lookup(path) || 'application/octet-stream';
+}
+
+export interface S3Upload {
+  name: string;
+  path: string;
+  contentType: string;
+  expires: string;
+  gzip: boolean;
+}
+
+export class ArtifactUploader {
+  private readonly run: RunCredentials;
+  private readonly taskId: string;
+  private readonly runId: number;
+  /** Number of PUT attempts per artifact. */
+  attempts = 5;
+  /** Set when the run was cancelled: nothing more is sent for it. */
+  disabled = false;
+
+  constructor(run: RunCredentials, taskId: string, runId: number) {
+    this.run = run;
+    this.taskId = taskId;
+    this.runId = runId;
+  }
+
+  private create(name: string, body: Record<string, unknown>): Promise<any> {
+    if (this.disabled) return Promise.resolve({});
+    return this.run.queue.createArtifact(this.taskId, this.runId, name, body);
+  }
+
+  async error(name: string, reason: string, message: string, expires: string): Promise<void> {
+    await this.create(name, { storageType: 'error', reason, message: message.slice(0, 4096), expires });
+  }
+
+  async reference(name: string, url: string, contentType: string, expires: string): Promise<void> {
+    await this.create(name, { storageType: 'reference', url, contentType, expires });
+  }
+
+  async link(name: string, artifact: string, contentType: string, expires: string): Promise<void> {
+    await this.create(name, { storageType: 'link', artifact, contentType, expires });
+  }
+
+  async s3(u: S3Upload): Promise<void> {
+    if (this.disabled) return;
+    let file = u.path;
+    let tmp: string | undefined;
+    try {
+      if (u.gzip) {
+        tmp = await mkdtemp(join(tmpdir(), 'tc-worker-gz-'));
+        file = join(tmp, 'body.gz');
+        await pipeline(createReadStream(u.path), createGzip(), createWriteStream(file));
+      }
+      const { size } = await stat(file);
+      for (let attempt = 1; ; attempt++) {
+        // A fresh putUrl each attempt: they expire, and createArtifact with identical values is idempotent.
+        const res = await this.create(u.name, {
+          storageType: 's3',
+          contentType: u.contentType,
+          expires: u.expires,
+          contentLength: size,
+        });
+        try {
+          const headers: Record<string, string> = {
+            'content-type': u.contentType,
+            'content-length': String(size),
+          };
+          if (u.gzip) headers['content-encoding'] = 'gzip';
+          const put = await request(res.putUrl, { method: 'PUT', headers, body: createReadStream(file) });
+          await put.body.dump();
+          // 400 is retried too: S3 answers it for transient upload problems (generic-worker bug 1394557).
+          if (put.statusCode >= 200 && put.statusCode < 300) return;
+          throw new Error(`PUT ${u.name} answered HTTP ${put.statusCode}`);
+        } catch (err) {
+          if (attempt >= this.attempts) throw err;
+          await sleep(Math.min(100 * 2 ** attempt, 5000));
+        }
+      }
+    } finally {
+      if (tmp) await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

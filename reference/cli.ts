@@ -1,0 +1,212 @@
+// `tc-worker`: generic-worker's command line (generic-worker-behaviour.md §6.2) with commander.
+// Every failure ends with one of the documented exit codes (exit-codes.ts); `--help` lists all of them and
+// every config property, generated from schemas/config.schema.json so help and validation cannot drift.
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { configProperties, loadConfig } from './config.ts';
+import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
+import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
+import { payloadSchemaPath, readSchema } from './schemas.ts';
+import { VERSION } from './version.ts';
+import { Worker } from './worker.ts';
+
+function wrap(text: string, width: number, indent: string): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : indent + l)).join('\n');
+}
+
+/** The configuration and exit-code sections of `--help`, in the seed usage text's layout. */
+export function helpAppendix(): string {
+  const props = configProperties();
+  const pad = 36;
+  const indent = ' '.repeat(10 + pad);
+  const entry = (p: (typeof props)[number]) => {
+    let text = p.description;
+    if (p.default !== undefined) text += ` [default: ${JSON.stringify(p.default)}]`;
+    return `          ${p.name.padEnd(pad)}${wrap(text, 74, indent)}`;
+  };
+  const codes = exitCodeTable.map(([c, m]) => `    ${String(c).padEnd(7)}${wrap(m, 90, '           ')}`);
+  return [
+    '',
+    'Configuring the worker:',
+    '',
+    '    The configuration file is given with --config CONFIG-FILE. Its format is a JSON object of',
+    '    name/value pairs, validated against schemas/config.schema.json. Either rootURL or',
+    '    queueBaseURL must be given.',
+    '',
+    '        ** REQUIRED ** properties',
+    '        =========================',
+    '',
+    ...props.filter((p) => p.required).map(entry),
+    '',
+    '        ** OPTIONAL ** properties',
+    '        =========================',
+    '',
+    ...props.filter((p) => !p.required).map(entry),
+    '',
+    '    If an optional config setting is not provided, its default (documented above) is used.',
+    '    A missing or unparsable config file exits 64; a config that parses but is invalid exits 73.',
+    '',
+    'Exit Codes:',
+    '',
+    ...codes,
+    '',
+  ].join('\n');
+}
+
+function fail(err: unknown): never {
+  if (err instanceof ExitError) {
+    process.stderr.write(`tc-worker: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`tc-worker: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(ExitCode.INTERNAL_ERROR);
+}
+
+async function run(configFile: string): Promise<void> {
+  const os = currentOs();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(configFile, os);
+  } catch (e) {
+    fail(e);
+  }
+  const logger = pino(
+    { name: 'tc-worker', base: { workerId: config.workerId } },
+    pino.destination({ fd: 2, sync: true }),
+  );
+  const platform = new CurrentUserPlatform();
+  const worker = new Worker({ config, platform, logger });
+  process.on('SIGINT', () => worker.interrupt());
+  process.on('SIGTERM', () => worker.terminate());
+  let code: number;
+  try {
+    code = await worker.run();
+  } catch (e) {
+    logger.error({ err: (e as Error)?.stack ?? String(e) }, 'internal error: worker cannot continue');
+    if (config.shutdownMachineOnInternalError) await platform.shutdown('tc-worker internal error').catch(() => {});
+    code = ExitCode.INTERNAL_ERROR;
+  }
+  logger.info({ exitCode: code }, 'worker exiting');
+  process.exit(code);
+}
+
+async function newOpenPgpKeypair(file: string): Promise<void> {
+  try {
+    const openpgp = await import('openpgp');
+    const { privateKey, publicKey } = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name: 'tc-worker', comment: 'chain of trust signing key' }],
+      format: 'armored',
+    });
+    writeFileSync(file, privateKey, { mode: 0o600 });
+    process.stdout.write(publicKey);
+  } catch (e) {
+    throw new ExitError(
+      ExitCode.CANT_CREATE_OPENPGP_KEYPAIR,
+      `Not able to create an OpenPGP key pair: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** generic-worker's ed25519 key file format: base64 of the 32-byte seed; the public key goes out as base64. */
+function newEd25519Keypair(file: string): void {
+  try {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+    const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+    writeFileSync(file, `${seed.toString('base64')}\n`, { mode: 0o600 });
+    process.stdout.write(`${pub.toString('base64')}\n`);
+  } catch (e) {
+    throw new ExitError(
+      ExitCode.CANT_CREATE_OPENPGP_KEYPAIR,
+      `Not able to create an ed25519 key pair: ${(e as Error).message}`,
+    );
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tc-worker')
+    .description(
+      'A Taskcluster worker compatible with generic-worker: it claims tasks from the Queue, runs them and reports back.',
+    )
+    .version(`tc-worker ${VERSION} (generic-worker compatible)`, '--version', 'The release version of the worker.')
+    .helpOption('--help', 'Display this help text.')
+    .addHelpText('after', helpAppendix);
+
+  program
+    .command('run')
+    .description('Runs the worker.')
+    .option('--config <CONFIG-FILE>', 'JSON configuration file to use (see below).', 'generic-worker.config')
+    .action((opts: { config: string }) => run(opts.config));
+
+  program
+    .command('show-payload-schema')
+    .description('Prints the JSON Schema task payloads are validated with on this platform.')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(readSchema(payloadSchemaPath(currentOs())), null, 2)}\n`);
+    });
+
+  program
+    .command('new-openpgp-keypair')
+    .description('Writes a new OpenPGP private key to --file and prints the armored public key.')
+    .requiredOption('--file <PRIVATE-KEY-FILE>', 'File to write the private key to (overwritten; mode 0600).')
+    .action((opts: { file: string }) => newOpenPgpKeypair(opts.file).catch(fail));
+
+  program
+    .command('new-ed25519-keypair')
+    .description('Writes a new ed25519 private key (base64 seed) to --file and prints the base64 public key.')
+    .requiredOption('--file <PRIVATE-KEY-FILE>', 'File to write the private key to (overwritten; mode 0600).')
+    .action((opts: { file: string }) => {
+      try {
+        newEd25519Keypair(opts.file);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  program
+    .command('install')
+    .description('Windows only: install the worker as a Windows service (exits 65 elsewhere).')
+    .argument('<what>', 'service')
+    .option('--nssm <NSSM-EXE>', 'Path of nssm.exe.', 'C:\\nssm-2.24\\win64\\nssm.exe')
+    .option('--service-name <SERVICE-NAME>', 'Name of the Windows service.', 'Generic Worker')
+    .option('--config <CONFIG-FILE>', 'Config file the installed service uses.', 'generic-worker.config')
+    .action(() => {
+      const why =
+        currentOs() === 'windows'
+          ? 'service installation is not implemented by tc-worker'
+          : 'only supported on Windows';
+      fail(new ExitError(ExitCode.CANT_INSTALL, `Not able to install the worker: ${why}`));
+    });
+
+  program
+    .command('grant-winsta-access')
+    .description('Windows only: grant a logon SID full control of the interactive window station (exits 74 elsewhere).')
+    .addOption(new Option('--sid <SID>', 'SID to grant access to, e.g. S-1-5-5-0-41431533.').makeOptionMandatory())
+    .action(() => {
+      const why = currentOs() === 'windows' ? 'not implemented by tc-worker' : 'only supported on Windows';
+      fail(
+        new ExitError(
+          ExitCode.CANT_GRANT_CONTROL_OF_WINSTA_AND_DESKTOP,
+          `Could not grant window station access: ${why}`,
+        ),
+      );
+    });
+
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

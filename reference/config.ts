@@ -1,0 +1,182 @@
+// Loads and validates the worker config (schemas/config.schema.json): exit 64 when the file cannot be
+// read or parsed, 73 when it parses but is invalid. Defaults come from the schema, so `--help` and the
+// loader agree. Secrets (accessToken, livelogSecret) are masked wherever the config is shown.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, ExitError } from './exit-codes.ts';
+import type { OsName } from './platform/platform.ts';
+import { compile, describeErrors, readSchema } from './schemas.ts';
+
+export interface WorkerConfig {
+  accessToken: string;
+  clientId: string;
+  workerId: string;
+  workerType: string;
+  rootURL?: string;
+  ed25519SigningKeyLocation?: string;
+  livelogSecret?: string;
+  publicIP?: string;
+  signingKeyLocation?: string;
+  authBaseURL?: string;
+  availabilityZone: string;
+  cachesDir: string;
+  certificate: string;
+  checkForNewDeploymentEverySecs: number;
+  cleanUpTaskDirs: boolean;
+  deploymentId: string;
+  disableReboots: boolean;
+  downloadsDir: string;
+  idleTimeoutSecs: number;
+  instanceID: string;
+  instanceType: string;
+  livelogCertificate: string;
+  livelogExecutable: string;
+  livelogGETPort: number;
+  livelogKey: string;
+  livelogPUTPort: number;
+  numberOfTasksToRun: number;
+  privateIP?: string;
+  provisionerBaseURL?: string;
+  provisionerId: string;
+  purgeCacheBaseURL?: string;
+  queueBaseURL?: string;
+  region: string;
+  requiredDiskSpaceMegabytes: number;
+  runAfterUserCreation: string;
+  runTasksAsCurrentUser: boolean;
+  sentryProject: string;
+  shutdownMachineOnIdle: boolean;
+  shutdownMachineOnInternalError: boolean;
+  subdomain: string;
+  taskclusterProxyExecutable: string;
+  taskclusterProxyPort: number;
+  tasksDir: string;
+  workerGroup: string;
+  workerTypeMetadata: Record<string, unknown>;
+  claimWorkIntervalSecs: number;
+  reclaimBeforeSecs: number;
+}
+
+/** The config plus what the worker derives from it. */
+export interface ResolvedConfig extends WorkerConfig {
+  /** Root URL the Taskcluster clients are built from (rootURL, or derived from queueBaseURL). */
+  rootUrl: string;
+  /** Absolute path of the file it was loaded from. */
+  configFile: string;
+}
+
+export const CONFIG_SCHEMA = 'config.schema.json';
+
+interface PropertyDoc {
+  name: string;
+  required: boolean;
+  description: string;
+  default?: unknown;
+  secret: boolean;
+}
+
+/** Every config property with its description, whether it is required, and its default (for --help). */
+export function configProperties(): PropertyDoc[] {
+  const schema = readSchema(CONFIG_SCHEMA) as {
+    required: string[];
+    anyOf?: Array<{ required: string[] }>;
+    properties: Record<string, { description?: string; default?: unknown; 'x-secret'?: boolean }>;
+  };
+  // The first alternative of the top-level anyOf (rootURL) is listed as required; the others say so.
+  const required = [...schema.required, ...(schema.anyOf?.[0]?.required ?? [])];
+  return Object.entries(schema.properties)
+    .map(([name, p]) => ({
+      name,
+      required: required.includes(name),
+      description: p.description ?? '',
+      default: p.default,
+      secret: p['x-secret'] === true,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Names of properties that must never be logged. */
+export function secretKeys(): string[] {
+  return configProperties()
+    .filter((p) => p.secret)
+    .map((p) => p.name);
+}
+
+/** A copy safe to log: secret values replaced. */
+export function redactConfig(cfg: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...cfg };
+  for (const k of secretKeys()) if (out[k] !== undefined) out[k] = '*************';
+  return out;
+}
+
+/**
+ * Derive the deployment root URL. rootURL wins; otherwise the generic-worker 11 queueBaseURL must be the
+ * Queue of a deployment: `<root>/api/queue/v1`, or the legacy `https://queue.taskcluster.net/v1`
+ * (taskcluster-client maps the legacy root `https://taskcluster.net` back to it).
+ */
+export function deriveRootUrl(cfg: Pick<WorkerConfig, 'rootURL' | 'queueBaseURL'>): string {
+  if (cfg.rootURL) return cfg.rootURL.replace(/\/+$/, '');
+  const q = (cfg.queueBaseURL ?? '').replace(/\/+$/, '');
+  const m = /^(https?:\/\/.+)\/api\/queue\/v1$/.exec(q);
+  if (m) return m[1]!;
+  if (q === 'https://queue.taskcluster.net/v1') return 'https://taskcluster.net';
+  throw new ExitError(
+    ExitCode.INVALID_CONFIG,
+    `Invalid config: property 'queueBaseURL' (${q}) must be <rootURL>/api/queue/v1 or https://queue.taskcluster.net/v1; set 'rootURL' instead`,
+  );
+}
+
+let validator: ReturnType<typeof compile> | undefined;
+
+/** Validate parsed JSON and fill in defaults; throws ExitError(73) naming the offending property. */
+export function validateConfig(raw: unknown, os: OsName, configFile = '<inline>'): ResolvedConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ExitError(
+      ExitCode.INVALID_CONFIG,
+      `Invalid config in '${configFile}': the top level must be a JSON object`,
+    );
+  }
+  const data = structuredClone(raw) as Record<string, unknown>;
+  validator ??= compile(CONFIG_SCHEMA, { useDefaults: true });
+  if (!validator(data)) {
+    const errors = validator.errors ?? [];
+    // The rootURL/queueBaseURL alternative reports as two 'required' errors plus an anyOf: say it once.
+    const anyOf = errors.some((e) => e.keyword === 'anyOf' && e.instancePath === '');
+    const rest = errors.filter(
+      (e) =>
+        !(e.keyword === 'anyOf' && e.instancePath === '') &&
+        !(
+          anyOf &&
+          e.keyword === 'required' &&
+          ['rootURL', 'queueBaseURL'].includes((e.params as { missingProperty: string }).missingProperty)
+        ),
+    );
+    const lines = describeErrors(rest).map((l) => `config property '${l.replace(/^\//, '').replace(/:/, "':")}`);
+    if (anyOf) lines.push(`config property 'rootURL': is required (or the generic-worker 11 'queueBaseURL')`);
+    throw new ExitError(ExitCode.INVALID_CONFIG, `Invalid config in '${configFile}':\n  ${lines.join('\n  ')}`);
+  }
+  const cfg = data as unknown as WorkerConfig;
+  cfg.runTasksAsCurrentUser ??= os !== 'windows';
+  return { ...cfg, rootUrl: deriveRootUrl(cfg), configFile };
+}
+
+/** Read, parse and validate a config file (64 for read/parse failures, 73 for invalid content). */
+export function loadConfig(file: string, os: OsName): ResolvedConfig {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ExitError(ExitCode.CANT_LOAD_CONFIG, `Not able to load config file '${abs}': ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ExitError(
+      ExitCode.CANT_LOAD_CONFIG,
+      `Not able to load config file '${abs}': invalid JSON: ${(e as Error).message}`,
+    );
+  }
+  return validateConfig(raw, os, abs);
+}

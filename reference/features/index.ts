@@ -1,0 +1,38 @@
+// The ordered feature list. Features start in this order and stop in reverse, so a feature that must see
+// another's work at stop time (e.g. chain of trust hashing uploaded artifacts) sits *before* it here.
+// Each entry's `after` names features that must precede it; a test checks the order against them.
+import type { ResolvedConfig } from '../config.ts';
+import type { TaskContext } from '../task-run.ts';
+import { abortFeature } from './abort.ts';
+import { artifactsFeature } from './artifacts.ts';
+import { backingLogFeature } from './backing-log.ts';
+import { commandExecutorFeature } from './command-executor.ts';
+import type { Feature } from './feature.ts';
+import { createLiveLogFeature } from './live-log.ts';
+import { maxRunTimeFeature } from './max-run-time.ts';
+import { osGroupsFeature } from './os-groups.ts';
+import { payloadValidatorFeature } from './payload-validator.ts';
+
+export type WorkerFeature = Feature<ResolvedConfig, TaskContext, TaskContext>;
+
+/** A fresh list per worker (some features hold worker-lifetime state, e.g. the live log server). */
+export function createFeatures(): WorkerFeature[] {
+  return [
+    // First: subscribes to worker shutdown so SIGTERM can abort whatever runs after it; stops last.
+    abortFeature,
+    // Second: the task log exists from the header on; stopping near last uploads it before resolution.
+    backingLogFeature,
+    // Nothing below may read the payload before it is validated.
+    payloadValidatorFeature,
+    // Publishes public/logs/live.log early so the log can be watched during set-up; links it at the end.
+    createLiveLogFeature(),
+    // Checks groups before anything is downloaded or run.
+    osGroupsFeature,
+    // Checks artifact expiries at start; uploads in stop, i.e. after the commands ended.
+    artifactsFeature,
+    // Timer starts after set-up, immediately before the commands (generic-worker 11.0.0+).
+    maxRunTimeFeature,
+    // Last: runs the commands; stops first (logs Task Finished / Task Duration).
+    commandExecutorFeature,
+  ];
+}

@@ -1,0 +1,118 @@
+// Always on: while a task runs its log is served over HTTP (an in-process replacement for the livelog
+// binary) at http://<publicIP>:<livelogGETPort>/log/<random token>, published as a `reference` artifact
+// public/logs/live.log; when the task ends that artifact becomes a `link` to public/logs/live_backing.log
+// (current generic-worker). The token is random per task, so no configured secret ever appears in a URL.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResolvedConfig } from '../config.ts';
+import type { TaskLog } from '../task-log.ts';
+import type { TaskContext } from '../task-run.ts';
+import { BACKING_LOG_NAME, LOG_CONTENT_TYPE } from './backing-log.ts';
+import type { Feature } from './feature.ts';
+
+export const LIVE_LOG_NAME = 'public/logs/live.log';
+
+/** Serves the live logs of the tasks currently running, by token. */
+export class LiveLogServer {
+  private server: Server | undefined;
+  private readonly logs = new Map<string, TaskLog>();
+  port = 0;
+
+  async listen(host: string, port: number): Promise<void> {
+    const server = createServer((req, res) => {
+      const m = /^\/log\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '');
+      const log = m ? this.logs.get(m[1]!) : undefined;
+      if (!log || req.method !== 'GET') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such live log\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': LOG_CONTENT_TYPE, 'cache-control': 'no-cache' });
+      // Subscribe first, then stream what is on disk up to now, then the buffered and live bytes.
+      const upTo = log.size;
+      const pending: Buffer[] = [];
+      let live = false;
+      const onData = (b: Buffer) => (live ? res.write(b) : pending.push(b));
+      const onClose = () => {
+        if (live) res.end();
+      };
+      log.on('data', onData);
+      log.once('close', onClose);
+      res.on('close', () => {
+        log.off('data', onData);
+        log.off('close', onClose);
+      });
+      const head = upTo > 0 ? createReadStream(log.path, { start: 0, end: upTo - 1 }) : undefined;
+      const goLive = () => {
+        for (const b of pending) res.write(b);
+        live = true;
+        if (log.closed) res.end();
+      };
+      if (!head) goLive();
+      else {
+        head.on('error', () => res.destroy());
+        head.on('end', goLive);
+        head.pipe(res, { end: false });
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    server.unref(); // never the reason the worker process stays alive
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  add(token: string, log: TaskLog): void {
+    this.logs.set(token, log);
+  }
+
+  remove(token: string): void {
+    this.logs.delete(token);
+  }
+
+  close(): void {
+    this.server?.close();
+    this.server?.closeAllConnections();
+  }
+}
+
+export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, TaskContext> & { server: LiveLogServer } {
+  const server = new LiveLogServer();
+  let publicHost = '127.0.0.1';
+  return {
+    name: 'live-log',
+    after: ['backing-log', 'payload-validator'],
+    server,
+    async initialise(cfg) {
+      publicHost = cfg.publicIP || '127.0.0.1';
+      await server.listen(cfg.publicIP ? '0.0.0.0' : '127.0.0.1', cfg.livelogGETPort);
+    },
+    enabled: () => true,
+    requested: () => true,
+    forTask(ctx) {
+      const token = randomBytes(18).toString('base64url');
+      return {
+        reservedArtifacts: [LIVE_LOG_NAME],
+        async start() {
+          server.add(token, ctx.log);
+          const until = Date.now() + (Number(ctx.payload.maxRunTime) + 900) * 1000;
+          const expires = new Date(Math.min(until, Date.parse(ctx.task.expires))).toISOString();
+          const host = publicHost.includes(':') ? `[${publicHost}]` : publicHost;
+          await ctx.uploader.reference(
+            LIVE_LOG_NAME,
+            `http://${host}:${server.port}/log/${token}`,
+            LOG_CONTENT_TYPE,
+            expires,
+          );
+        },
+        async stop() {
+          server.remove(token);
+          await ctx.uploader.link(LIVE_LOG_NAME, BACKING_LOG_NAME, LOG_CONTENT_TYPE, ctx.task.expires);
+        },
+      };
+    },
+  };
+}

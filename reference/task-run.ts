@@ -1,0 +1,284 @@
+// One claimed run, generic-worker's shape (generic-worker-behaviour.md §2.2): for each feature in order,
+// check that a requested feature is enabled, that the task has its scopes and that no two features reserve
+// one artifact name, then start it; on the first error stop starting, then stop every started feature in
+// reverse order, and finally resolve the run (nothing is reported for a run that was cancelled).
+import type { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
+import { arch, platform as osPlatform } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ArtifactUploader } from './artifact-upload.ts';
+import type { ResolvedConfig } from './config.ts';
+import type { Feature, Outcome, TaskFeature } from './features/feature.ts';
+import { TaskError } from './features/feature.ts';
+import type { Platform, RunningProcess, TaskUser } from './platform/platform.ts';
+import { RunCredentials, type TaskCredentials } from './queue.ts';
+import { Reclaimer } from './reclaimer.ts';
+import { scopesSatisfied } from './scopes.ts';
+import { TaskLog } from './task-log.ts';
+import { VERSION } from './version.ts';
+
+/** One entry of claimWork's `tasks`. */
+export interface TaskClaim {
+  status: { taskId: string; [k: string]: unknown };
+  runId: number;
+  takenUntil: string;
+  workerGroup: string;
+  workerId: string;
+  task: TaskDefinition;
+  credentials: TaskCredentials;
+}
+
+export interface TaskDefinition {
+  taskGroupId: string;
+  deadline: string;
+  expires: string;
+  scopes?: string[];
+  payload: any;
+  [k: string]: unknown;
+}
+
+/** The run was cancelled (or otherwise lost) on the Queue: kill everything and report nothing. */
+export class RunLost extends Error {}
+
+/** Minimal worker-log interface (pino-compatible). */
+export interface WorkerLogger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface TaskContext {
+  readonly config: ResolvedConfig;
+  readonly platform: Platform;
+  readonly taskId: string;
+  readonly runId: number;
+  readonly task: TaskDefinition;
+  /** The payload as claimed (validated by the payload-validator feature before later features see it). */
+  readonly payload: any;
+  readonly taskDir: string;
+  readonly log: TaskLog;
+  /** Task-scoped Queue access, signed with the run's current temporary credentials. */
+  readonly credentials: RunCredentials;
+  readonly uploader: ArtifactUploader;
+  /** Extra environment variables features set for the commands (e.g. TASKCLUSTER_PROXY_URL). */
+  readonly env: Record<string, string>;
+  /** Set by a sandbox feature when commands run as a per-task OS user. */
+  taskUser?: TaskUser;
+  /** Every artifact name reserved by the features started so far. */
+  readonly reservedArtifacts: Set<string>;
+  /** Worker-wide events: 'shutdown' (SIGTERM: abort with worker-shutdown). */
+  readonly workerEvents: EventEmitter;
+  /** Exit code of the last command run, for features' stop(). */
+  exitCode?: number | null;
+  readonly aborted: boolean;
+  readonly cancelled: boolean;
+  readonly abortReason: TaskError | RunLost | undefined;
+  /** Abort the run: kill every tracked process tree; the first reason wins. */
+  abort(reason: TaskError | RunLost): void;
+  /** Track a running process so an abort kills its tree; returns the untrack function. */
+  track(proc: RunningProcess): () => void;
+}
+
+export interface RunResult {
+  taskId: string;
+  runId: number;
+  resolution: 'completed' | 'failed' | 'exception' | 'lost';
+  reason?: string;
+  reclaims: number;
+}
+
+export interface RunDeps {
+  config: ResolvedConfig;
+  platform: Platform;
+  features: readonly Feature<ResolvedConfig, TaskContext, TaskContext>[];
+  workerEvents: EventEmitter;
+  logger: WorkerLogger;
+}
+
+function header(ctx: TaskContext): string {
+  const cfg = ctx.config;
+  const metadata = {
+    ...cfg.workerTypeMetadata,
+    'tc-worker': { version: VERSION, os: osPlatform(), arch: arch(), node: process.version },
+  };
+  const json = JSON.stringify(metadata, null, 2)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return [
+    `Worker Type (${cfg.provisionerId}/${cfg.workerType}) settings:`,
+    json,
+    `Worker: ${cfg.workerGroup}/${cfg.workerId}`,
+    `Task ID: ${ctx.taskId}`,
+    `Run ID: ${ctx.runId}`,
+    '=== Task Starting ===',
+  ].join('\n');
+}
+
+export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResult> {
+  const { config, platform, logger } = deps;
+  const taskId = claim.status.taskId;
+  const runId = claim.runId;
+  const taskDir = resolve(config.tasksDir, `task_${taskId.slice(0, 10)}_${runId}`);
+  await rm(taskDir, { recursive: true, force: true });
+  await mkdir(join(taskDir, 'generic-worker'), { recursive: true, mode: 0o700 });
+  const log = new TaskLog(join(taskDir, 'generic-worker', 'live_backing.log'));
+  const credentials = new RunCredentials(config.rootUrl, claim.credentials);
+  const uploader = new ArtifactUploader(credentials, taskId, runId);
+
+  const procs = new Set<RunningProcess>();
+  let abortReason: TaskError | RunLost | undefined;
+  const ctx: TaskContext = {
+    config,
+    platform,
+    taskId,
+    runId,
+    task: claim.task,
+    payload: claim.task.payload,
+    taskDir,
+    log,
+    credentials,
+    uploader,
+    env: {},
+    reservedArtifacts: new Set(),
+    workerEvents: deps.workerEvents,
+    get aborted() {
+      return abortReason !== undefined;
+    },
+    get cancelled() {
+      return abortReason instanceof RunLost;
+    },
+    get abortReason() {
+      return abortReason;
+    },
+    abort(reason) {
+      if (abortReason) return;
+      abortReason = reason;
+      if (reason instanceof RunLost) uploader.disabled = true;
+      log.error('Aborting task...');
+      for (const p of procs) p.killTree().catch((e) => logger.error({ err: e, taskId }, 'kill failed'));
+    },
+    track(proc) {
+      procs.add(proc);
+      if (abortReason) proc.killTree().catch(() => {});
+      return () => procs.delete(proc);
+    },
+  };
+
+  const reclaimer = new Reclaimer({
+    run: credentials,
+    taskId,
+    runId,
+    takenUntil: claim.takenUntil,
+    reclaimBeforeSecs: config.reclaimBeforeSecs,
+    onLost: (err) => {
+      logger.warn({ taskId, runId, err: err.message }, 'reclaim refused; run lost (cancelled or resolved)');
+      ctx.abort(
+        new RunLost(`Encountered exception when reclaiming task ${taskId} - giving up retrying: ${err.message}`),
+      );
+    },
+    onReclaimed: (takenUntil) => logger.info({ taskId, runId, takenUntil }, 'reclaimed task'),
+    onError: (err) => logger.warn({ taskId, runId, err: err.message }, 'reclaim failed; will retry'),
+  });
+  reclaimer.start();
+
+  let firstError: TaskError | undefined;
+  const record = (err: unknown) => {
+    if (err instanceof RunLost) {
+      log.error(err.message);
+      return;
+    }
+    const te =
+      err instanceof TaskError
+        ? err
+        : new TaskError('internal-error', `Internal worker error: ${(err as Error)?.stack ?? String(err)}`);
+    if (!(err instanceof TaskError)) logger.error({ taskId, runId, err: String(err) }, 'internal error in task run');
+    log.error(te.message);
+    firstError ??= te;
+  };
+  const outcome = (): Outcome => ({
+    resolution: firstError ? (firstError.reason === 'failed' ? 'failed' : 'exception') : 'completed',
+    reason: firstError?.reason,
+    aborted: abortReason !== undefined,
+    exitCode: ctx.exitCode,
+  });
+
+  log.info(header(ctx));
+  const started: TaskFeature[] = [];
+  try {
+    for (const f of deps.features) {
+      if (abortReason) {
+        record(abortReason);
+        break;
+      }
+      if (!f.requested(ctx)) continue;
+      const enabled = f.enabled(config);
+      if (enabled !== true) {
+        record(
+          new TaskError(
+            'malformed-payload',
+            `this task is attempting to use feature "${f.name}", but it's not enabled on this worker (${enabled})`,
+          ),
+        );
+        break;
+      }
+      const tf = f.forTask(ctx);
+      if (!scopesSatisfied(claim.task.scopes ?? [], tf.requiredScopes)) {
+        record(
+          new TaskError(
+            'malformed-payload',
+            `Feature "${f.name}" requires scopes:\n\n${JSON.stringify(tf.requiredScopes)}\n\nbut task only has scopes:\n\n${JSON.stringify(claim.task.scopes ?? [])}\n\nYou probably should add some scopes to your task definition`,
+          ),
+        );
+        break;
+      }
+      const clash = (tf.reservedArtifacts ?? []).find((n) => ctx.reservedArtifacts.has(n));
+      if (clash) {
+        record(new TaskError('malformed-payload', `Artifact name "${clash}" is reserved by two features`));
+        break;
+      }
+      for (const n of tf.reservedArtifacts ?? []) ctx.reservedArtifacts.add(n);
+      started.push(tf);
+      try {
+        await tf.start();
+      } catch (e) {
+        record(e);
+        break;
+      }
+    }
+    if (abortReason && !firstError && !(abortReason instanceof RunLost)) record(abortReason);
+  } finally {
+    for (const tf of started.reverse()) {
+      try {
+        await tf.stop(outcome());
+      } catch (e) {
+        record(e);
+      }
+    }
+  }
+
+  log.close();
+  await reclaimer.stop();
+  const result: RunResult = { taskId, runId, resolution: 'completed', reclaims: reclaimer.reclaims };
+  try {
+    if (abortReason instanceof RunLost) {
+      result.resolution = 'lost';
+    } else if (!firstError) {
+      await credentials.queue.reportCompleted(taskId, String(runId));
+    } else if (firstError.reason === 'failed') {
+      result.resolution = 'failed';
+      result.reason = 'failed';
+      await credentials.queue.reportFailed(taskId, String(runId));
+    } else {
+      result.resolution = 'exception';
+      result.reason = firstError.reason;
+      await credentials.queue.reportException(taskId, String(runId), { reason: firstError.reason });
+    }
+  } catch (e) {
+    // Already resolved elsewhere (e.g. cancelled between the last reclaim and now): log, keep serving.
+    logger.warn({ taskId, runId, err: (e as Error).message }, 'Not updating status of task: report call failed');
+  }
+  if (config.cleanUpTaskDirs) await rm(taskDir, { recursive: true, force: true }).catch(() => {});
+  logger.info({ taskId, runId, resolution: result.resolution, reason: result.reason }, 'task resolved');
+  return result;
+}

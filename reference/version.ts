@@ -1,0 +1,4 @@
+// The worker's version: the kit's package version.
+import { readFileSync } from 'node:fs';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

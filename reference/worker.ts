@@ -1,0 +1,137 @@
+// The claim loop (generic-worker-behaviour.md §8.1, §6.1): claimWork with the permanent credentials
+// (one task at a time), run it, repeat; sleep between empty polls. Exit 0 when numberOfTasksToRun is
+// reached, 68 after idleTimeoutSecs without a claim, 71 after SIGINT (current task finished first), 72 after
+// SIGTERM (running task aborted with exception/worker-shutdown), 69 on an internal error.
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { redactConfig, type ResolvedConfig } from './config.ts';
+import { ExitCode } from './exit-codes.ts';
+import { createFeatures, type WorkerFeature } from './features/index.ts';
+import type { Platform } from './platform/platform.ts';
+import { newQueue, permanentCredentials, type QueueClient } from './queue.ts';
+import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
+
+export interface WorkerOptions {
+  config: ResolvedConfig;
+  platform: Platform;
+  logger: WorkerLogger;
+  features?: WorkerFeature[];
+}
+
+export class Worker {
+  private readonly cfg: ResolvedConfig;
+  private readonly platform: Platform;
+  private readonly logger: WorkerLogger;
+  private readonly features: WorkerFeature[];
+  private readonly queue: QueueClient;
+  readonly events = new EventEmitter();
+  private stopReason: 'sigint' | 'sigterm' | undefined;
+  private wake: (() => void) | undefined;
+  readonly results: RunResult[] = [];
+
+  constructor(o: WorkerOptions) {
+    this.cfg = o.config;
+    this.platform = o.platform;
+    this.logger = o.logger;
+    this.features = o.features ?? createFeatures();
+    this.queue = newQueue(o.config.rootUrl, permanentCredentials(o.config));
+  }
+
+  /** SIGINT: stop claiming, let the current task finish, exit 71. */
+  interrupt(): void {
+    this.stopReason ??= 'sigint';
+    this.logger.warn('interrupt received: finishing the current task, then exiting (71)');
+    this.wake?.();
+  }
+
+  /** SIGTERM: stop claiming, abort running tasks with exception/worker-shutdown, exit 72. */
+  terminate(): void {
+    this.stopReason = 'sigterm';
+    this.logger.warn('termination requested: aborting running tasks (worker-shutdown), then exiting (72)');
+    this.events.emit('shutdown');
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        r();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private stopCode(): number {
+    return this.stopReason === 'sigterm' ? ExitCode.WORKER_SHUTDOWN : ExitCode.WORKER_STOPPED;
+  }
+
+  /** Runs until one of the exit conditions; returns the process exit code. */
+  async run(): Promise<number> {
+    const cfg = this.cfg;
+    this.logger.info({ config: redactConfig(cfg) }, 'worker starting');
+    for (const d of [cfg.tasksDir, cfg.cachesDir, cfg.downloadsDir]) await mkdir(resolve(d), { recursive: true });
+    for (const f of this.features) await f.initialise?.(cfg);
+
+    const taskQueueId = `${cfg.provisionerId}/${cfg.workerType}`;
+    let done = 0;
+    let lastActive = Date.now();
+    for (;;) {
+      if (this.stopReason) return this.stopCode();
+      if (cfg.numberOfTasksToRun > 0 && done >= cfg.numberOfTasksToRun) {
+        this.logger.info({ tasks: done }, 'numberOfTasksToRun reached');
+        return ExitCode.TASKS_COMPLETE;
+      }
+      let claims: TaskClaim[] = [];
+      try {
+        const res = await this.queue.claimWork(taskQueueId, {
+          tasks: 1,
+          workerGroup: cfg.workerGroup,
+          workerId: cfg.workerId,
+        });
+        claims = res?.tasks ?? [];
+      } catch (e) {
+        this.logger.error({ err: (e as Error).message }, 'Could not claim work');
+      }
+      for (const claim of claims) {
+        if (this.stopReason) {
+          // Claimed while stopping: hand it straight back so the Queue retries it elsewhere.
+          await this.giveBack(claim);
+          continue;
+        }
+        this.logger.info({ taskId: claim.status.taskId, runId: claim.runId }, 'task claimed');
+        const result = await runTask(claim, {
+          config: cfg,
+          platform: this.platform,
+          features: this.features,
+          workerEvents: this.events,
+          logger: this.logger,
+        });
+        this.results.push(result);
+        done++;
+        lastActive = Date.now();
+      }
+      if (claims.length > 0) continue;
+      if (this.stopReason) return this.stopCode();
+      if (cfg.idleTimeoutSecs > 0 && Date.now() - lastActive >= cfg.idleTimeoutSecs * 1000) {
+        this.logger.warn({ idleTimeoutSecs: cfg.idleTimeoutSecs }, 'idle timeout reached');
+        if (cfg.shutdownMachineOnIdle) await this.platform.shutdown('tc-worker idle timeout');
+        return ExitCode.IDLE_TIMEOUT;
+      }
+      await this.sleep(cfg.claimWorkIntervalSecs * 1000);
+    }
+  }
+
+  private async giveBack(claim: TaskClaim): Promise<void> {
+    try {
+      const q = newQueue(this.cfg.rootUrl, claim.credentials);
+      await q.reportException(claim.status.taskId, String(claim.runId), { reason: 'worker-shutdown' });
+    } catch (e) {
+      this.logger.error({ taskId: claim.status.taskId, err: (e as Error).message }, 'could not give back task');
+    }
+  }
+}
