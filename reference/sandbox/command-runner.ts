@@ -1,8 +1,10 @@
 // Every administrative command a platform runs (useradd, net user, reg add, shutdown.exe, nssm)
 // and every file it generates goes through a CommandRunner, so the recording runner can capture
 // exactly what would be executed on Windows and macOS while tests run on Linux.
-import { execFile } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import type { ProcessExit, RunningProcess } from '../platform/platform.ts';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -22,6 +24,10 @@ export interface CommandRunner {
   run(argv: string[], options?: RunOptions): Promise<CommandResult>;
   /** Write a file the platform generated (wrapper scripts, plist, PowerShell helpers). */
   writeFile(path: string, content: string, mode?: number): Promise<void>;
+  /** Read back a file a previous command wrote (Windows env.txt / dir.txt). */
+  readFile(path: string): Promise<string>;
+  /** Start a long-running process whose output is streamed (task commands on Windows). */
+  start(argv: string[], options: { cwd: string; env: Record<string, string> }): RunningProcess;
 }
 
 export class CommandFailedError extends Error {
@@ -73,6 +79,35 @@ export class SystemRunner implements CommandRunner {
   async writeFile(path: string, content: string, mode = 0o644): Promise<void> {
     await writeFile(path, content, { mode });
     await chmod(path, mode);
+  }
+
+  readFile(path: string): Promise<string> {
+    return readFile(path, 'utf8');
+  }
+
+  start(argv: string[], options: { cwd: string; env: Record<string, string> }): RunningProcess {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const exited = new Promise<ProcessExit>((resolve) => {
+      child.once('error', (error) => {
+        if (child.pid === undefined) resolve({ exitCode: null, signal: null, startError: error });
+      });
+      child.once('close', (code, signal) => resolve({ exitCode: code, signal }));
+    });
+    return {
+      pid: child.pid,
+      stdout: child.stdout ?? new PassThrough().end(),
+      stderr: child.stderr ?? new PassThrough().end(),
+      exited,
+      // Platforms replace this with their own tree kill (taskkill /t /f on Windows).
+      killTree: async () => {
+        child.kill('SIGKILL');
+      },
+    };
   }
 }
 

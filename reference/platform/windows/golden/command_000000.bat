@@ -1,0 +1,2 @@
+@echo on
+echo %GREETING% && cd sub && set X=1
