@@ -10,6 +10,7 @@ import { commandExecutorFeature } from './command-executor.ts';
 import type { Feature } from './feature.ts';
 import { createLiveLogFeature } from './live-log.ts';
 import { maxRunTimeFeature } from './max-run-time.ts';
+import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
 
@@ -28,6 +29,8 @@ export function createFeatures(): WorkerFeature[] {
     createLiveLogFeature(),
     // Checks groups before anything is downloaded or run.
     osGroupsFeature,
+    // Downloads and mounts files, archives and caches before the commands; persists or purges caches at stop.
+    mountsFeature,
     // Checks artifact expiries at start; uploads in stop, i.e. after the commands ended.
     artifactsFeature,
     // Timer starts after set-up, immediately before the commands (generic-worker 11.0.0+).

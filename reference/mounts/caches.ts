@@ -1,0 +1,132 @@
+// Writable directory caches (generic-worker `directoryCaches`): one directory per cache name under
+// cachesDir, indexed in `<cachesDir>/directory-caches.json`, moved (renamed) into the task directory
+// for the task and back afterwards, so its content persists across tasks.
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import slugid from 'slugid';
+import { MountFailure } from './content.ts';
+import type { MountLog } from './download-cache.ts';
+
+export interface DirectoryCacheEntry {
+  path: string;
+  created: number;
+  lastUsed: number;
+  hits: number;
+  /** Set while a task has it mounted: such an entry is never garbage-collected. */
+  inUse?: boolean;
+}
+
+export class DirectoryCaches {
+  readonly dir: string;
+  private readonly stateFile: string;
+  entries: Record<string, DirectoryCacheEntry> = {};
+
+  private constructor(dir: string) {
+    this.dir = path.resolve(dir);
+    this.stateFile = path.join(this.dir, 'directory-caches.json');
+  }
+
+  static async load(dir: string): Promise<DirectoryCaches> {
+    const c = new DirectoryCaches(dir);
+    await mkdir(c.dir, { recursive: true });
+    try {
+      c.entries = JSON.parse(await readFile(c.stateFile, 'utf8'));
+    } catch {
+      c.entries = {};
+    }
+    // A cache still moved into a task dir when the worker stopped is lost: forget it.
+    for (const [name, e] of Object.entries(c.entries)) {
+      e.inUse = false;
+      if (!(await stat(e.path).catch(() => undefined))) delete c.entries[name];
+    }
+    await c.persist();
+    return c;
+  }
+
+  private async persist(): Promise<void> {
+    const tmp = `${this.stateFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(this.entries, null, 2));
+    await rename(tmp, this.stateFile);
+  }
+
+  /**
+   * Moves the cache into `target`, creating it first (pre-populated by `populate`) when new.
+   * Throws MountFailure when the target is in the way.
+   */
+  async mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
+    let entry = this.entries[name];
+    if (!entry) {
+      const dir = path.join(this.dir, slugid.nice());
+      log.info(`[mounts] No existing writable directory cache '${name}' - creating ${dir}`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      try {
+        await populate?.(dir);
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+      const now = Date.now();
+      entry = { path: dir, created: now, lastUsed: now, hits: 0 };
+      this.entries[name] = entry;
+      await this.persist();
+    } else {
+      log.info(`[mounts] Moving existing writable directory cache ${name} from ${entry.path} to ${target}`);
+    }
+    if (await stat(target).catch(() => undefined)) {
+      throw new MountFailure(
+        `[mounts] cannot mount writable directory cache '${name}' at ${target}: path already exists`,
+      );
+    }
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    try {
+      await rename(entry.path, target);
+    } catch (err) {
+      throw new MountFailure(
+        `[mounts] Could not mount writable directory cache '${name}' at ${target}: ${(err as Error).message}`,
+      );
+    }
+    entry.inUse = true;
+    entry.hits++;
+    entry.lastUsed = Date.now();
+    await this.persist();
+    log.info(`[mounts] Successfully mounted writable directory cache '${target}'`);
+  }
+
+  /** Moves the cache back out of the task directory; on failure the cache is dropped and the task fails. */
+  async unmount(name: string, source: string, log: MountLog): Promise<void> {
+    const entry = this.entries[name];
+    if (!entry) return;
+    log.info(`[mounts] Preserving cache: Moving "${source}" to "${entry.path}"`);
+    try {
+      await rename(source, entry.path);
+      entry.inUse = false;
+      entry.lastUsed = Date.now();
+      await this.persist();
+    } catch (err) {
+      log.info(`[mounts] Removing cache ${name} from cache table`);
+      log.info(`[mounts] Deleting cache ${name} file(s) at ${source}`);
+      delete this.entries[name];
+      await this.persist();
+      await rm(source, { recursive: true, force: true }).catch(() => {});
+      throw new MountFailure(`Could not persist cache "${name}" due to ${(err as Error).message}`);
+    }
+  }
+
+  /** Removes a cache (and, when mounted, its directory in the task). */
+  async purge(name: string, mountedAt?: string): Promise<void> {
+    const entry = this.entries[name];
+    if (!entry) return;
+    delete this.entries[name];
+    await this.persist();
+    await rm(mountedAt ?? entry.path, { recursive: true, force: true });
+    if (mountedAt) await rm(entry.path, { recursive: true, force: true });
+  }
+
+  /** Names of caches not mounted by a task, least recently used first. */
+  evictionOrder(): string[] {
+    return Object.entries(this.entries)
+      .filter(([, e]) => !e.inUse)
+      .sort(([, a], [, b]) => a.lastUsed - b.lastUsed)
+      .map(([n]) => n);
+  }
+}
