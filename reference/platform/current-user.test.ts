@@ -22,7 +22,11 @@ describe.skipIf(!posix)('CurrentUserPlatform (POSIX)', () => {
   const platform = new CurrentUserPlatform();
 
   it('runs a command with the given cwd and env and reports its exit code', async () => {
-    const p = platform.spawn({ command: ['/bin/sh', '-c', 'echo "$FOO $(pwd)"; exit 3'], cwd: '/tmp', env: { FOO: 'bar' } });
+    const p = platform.spawn({
+      command: ['/bin/sh', '-c', 'echo "$FOO $(pwd)"; exit 3'],
+      cwd: '/tmp',
+      env: { FOO: 'bar' },
+    });
     let out = '';
     p.stdout.on('data', (b) => (out += b));
     const exit = await p.exited;
@@ -32,7 +36,9 @@ describe.skipIf(!posix)('CurrentUserPlatform (POSIX)', () => {
 
   it('kills the whole process tree, including grandchildren', async () => {
     const p = platform.spawn({ command: ['/bin/sh', '-c', 'sleep 60 & echo $!; wait'], cwd: '/tmp', env: {} });
-    const grandchild = await new Promise<number>((resolve) => p.stdout.once('data', (b) => resolve(Number(String(b).trim()))));
+    const grandchild = await new Promise<number>((resolve) =>
+      p.stdout.once('data', (b) => resolve(Number(String(b).trim()))),
+    );
     expect(alive(grandchild)).toBe(true);
     await p.killTree();
     const exit = await p.exited;
