@@ -1,0 +1,162 @@
+// The tc-conformance command (`npm run conformance`, entry conformance/cli.ts): runs the kit's fixture cases against a worker on the
+// embedded mock Queue and writes the reports. Exit 0 when every case passes or matches its
+// baseline, 1 otherwise, 2 on bad usage (one line saying what is wrong).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_FIXTURES, loadCases, matchesOnly, platformName, skipReason } from './cases.ts';
+import { isBad, loadExpectations, updatedExpectations, writeExpectations } from './expectations.ts';
+import { BUILT_IN_PROFILES, KIT_DIR, loadProfile, UsageError } from './profiles.ts';
+import { consoleReporter } from './reporters/console.ts';
+import { kitInfo, writeReports } from './reporters/index.ts';
+import { summariseStatements } from './reporters/summary.ts';
+import { loadStatements, run } from './runner.ts';
+
+interface Options {
+  worker: string;
+  fixtures: string[];
+  defaultFixtures: boolean;
+  only: string[];
+  jobs: number;
+  reportDir: string;
+  expectations?: string;
+  updateExpectations?: boolean;
+  list?: boolean;
+  keep?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return n;
+}
+
+export function program(): Command {
+  return new Command('tc-conformance')
+    .description('Run the Taskcluster worker conformance cases against a worker and report, statement by statement')
+    .addOption(
+      new Option(
+        '--worker <profile>',
+        `worker profile: ${BUILT_IN_PROFILES.join(', ')}, or a path to a JSON profile`,
+      ).default('reference'),
+    )
+    .option('--fixtures <dir>', 'add the cases in DIR (repeatable)', collect, [])
+    .option('--no-default-fixtures', "run only the --fixtures directories, not the kit's own fixtures/")
+    .option(
+      '--only <pattern>',
+      'run cases whose id contains PATTERN (or matches it, with * globs); repeatable',
+      collect,
+      [],
+    )
+    .option('--jobs <n>', 'cases run in parallel, each on its own task queue', positiveInt, 2)
+    .option('--report-dir <dir>', 'where report.json, junit.xml and index.html go', 'reports/conformance')
+    .option('--expectations <file>', 'baseline of known failures (default conformance/expectations/<profile>.json)')
+    .option('--update-expectations', 'rewrite the baseline from this run instead of judging against it')
+    .option('--list', 'list the selected cases and whether each applies, without running anything')
+    .option('--keep', 'keep the per-case worker directories (printed) for debugging')
+    .option('--verbose', 'also print why each case was skipped')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .allowExcessArguments(false);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cmd = program();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+        process.stdout.write(cmd.helpInformation());
+        return 0;
+      }
+      console.error(`tc-conformance: ${err.message.replace(/^error: /, '')}`);
+      return 2;
+    }
+    throw err;
+  }
+  const o = cmd.opts<Options>();
+  try {
+    return await execute(o);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`tc-conformance: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function execute(o: Options): Promise<number> {
+  const profile = loadProfile(o.worker);
+  const dirs = [...(o.defaultFixtures ? [DEFAULT_FIXTURES] : []), ...o.fixtures];
+  if (dirs.length === 0) throw new UsageError('no fixtures: --no-default-fixtures needs at least one --fixtures DIR');
+  const all = loadCases(dirs);
+  const cases = all.filter((c) => matchesOnly(c.fixture.id, o.only));
+  if (cases.length === 0) {
+    throw new UsageError(
+      all.length === 0
+        ? `no cases found in ${dirs.join(', ')}`
+        : `--only ${o.only.join(', ')}: matches none of ${all.length} cases`,
+    );
+  }
+  const expectationsFile = resolve(
+    o.expectations ?? join(KIT_DIR, 'conformance', 'expectations', `${profile.name}.json`),
+  );
+  if (o.expectations && !existsSync(expectationsFile) && !o.updateExpectations)
+    throw new UsageError(`--expectations ${o.expectations}: no such file`);
+  let expectations: ReturnType<typeof loadExpectations>;
+  try {
+    expectations = loadExpectations(expectationsFile);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+
+  if (o.list) {
+    for (const c of cases) {
+      const why = c.invalid ? `invalid: ${c.invalid}` : skipReason(c.fixture, profile);
+      const exp = expectations[c.fixture.id];
+      const tag = exp && exp !== 'pass' ? ' [expected to fail]' : '';
+      process.stdout.write(`${why ? 'skip' : 'run '}  ${c.fixture.id}${tag}${why ? `  (${why})` : ''}\n`);
+    }
+    process.stdout.write(`${cases.length} cases selected for worker ${profile.name} on ${platformName()}\n`);
+    return 0;
+  }
+
+  const statements = await loadStatements();
+  const reporter = consoleReporter(process.stdout, { verbose: o.verbose });
+  process.stdout.write(
+    `tc-conformance: ${cases.length} cases against worker ${profile.name} (${profile.generation}) on ${platformName()}, ${o.jobs} at a time\n`,
+  );
+  const result = await run({
+    profile,
+    cases,
+    jobs: o.jobs,
+    expectations,
+    statements,
+    keepDirs: o.keep,
+    onCase: (rec, done, total) => reporter.onCase(rec, done, total),
+  });
+  const reportDir = resolve(o.reportDir);
+  const header = {
+    kit: kitInfo(),
+    profile: { name: profile.name, generation: profile.generation, source: profile.source },
+    platform: platformName(),
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+  };
+  writeReports(reportDir, {
+    header,
+    records: result.records,
+    statements: summariseStatements(result.records, statements),
+  });
+  reporter.finish(result.records, result.durationMs, reportDir);
+  if (o.updateExpectations) {
+    writeExpectations(expectationsFile, updatedExpectations(expectations, result.records));
+    process.stdout.write(`baseline written: ${expectationsFile}\n`);
+    return 0;
+  }
+  return result.records.some((r) => isBad(r.status)) ? 1 : 0;
+}

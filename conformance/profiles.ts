@@ -1,0 +1,92 @@
+// Worker profiles: how to start a worker and write its config. Built-ins live in
+// conformance/profiles/<name>.json; any other worker is described by a JSON file of the same shape.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Profile } from './types.ts';
+
+export const KIT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PROFILE_DIR = join(KIT_DIR, 'conformance', 'profiles');
+export const BUILT_IN_PROFILES = ['reference', 'generic-worker', 'generic-worker-v11'] as const;
+
+/** A usage problem (bad option, unknown profile): the CLI prints it on one line and exits 2. */
+export class UsageError extends Error {}
+
+/** Resolves `--worker`: a built-in name or a path to a JSON profile. */
+export function loadProfile(nameOrPath: string): Profile {
+  const builtIn = (BUILT_IN_PROFILES as readonly string[]).includes(nameOrPath);
+  const file = builtIn ? join(PROFILE_DIR, `${nameOrPath}.json`) : resolve(nameOrPath);
+  if (!builtIn && !existsSync(file)) {
+    throw new UsageError(
+      `--worker ${nameOrPath}: not a built-in profile (${BUILT_IN_PROFILES.join(', ')}) and no such file`,
+    );
+  }
+  let data: any;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--worker ${nameOrPath}: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  const problem = profileProblem(data);
+  if (problem) throw new UsageError(`--worker ${nameOrPath}: ${file}: ${problem}`);
+  return { ...data, source: builtIn ? nameOrPath : file };
+}
+
+function profileProblem(p: any): string | undefined {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'expected a JSON object';
+  if (typeof p.name !== 'string' || !p.name) return '"name" must be a non-empty string';
+  if (!Array.isArray(p.command) || p.command.length === 0 || p.command.some((c: unknown) => typeof c !== 'string'))
+    return '"command" must be a non-empty array of strings';
+  if (typeof p.configTemplate !== 'object' || p.configTemplate === null || Array.isArray(p.configTemplate))
+    return '"configTemplate" must be an object';
+  if (p.generation !== 'v11' && p.generation !== 'current') return '"generation" must be "v11" or "current"';
+  if (
+    p.platforms !== undefined &&
+    !(Array.isArray(p.platforms) && p.platforms.every((x: unknown) => typeof x === 'string'))
+  )
+    return '"platforms" must be an array of strings';
+  if (p.unsupported !== undefined && !Array.isArray(p.unsupported)) return '"unsupported" must be an array of strings';
+  return undefined;
+}
+
+/**
+ * Substitutes `${NAME}` from `vars` and `${env:NAME|default}` from the environment in a string.
+ * Unknown names are left as they are, so worker-specific `${...}` text survives.
+ */
+export function expand(text: string, vars: Record<string, string>): string {
+  let out = text;
+  // Inner-most first, so a default may itself hold a placeholder: ${env:X|${KIT}/bin/x}.
+  for (let i = 0; i < 5; i++) {
+    const next = out.replace(
+      /\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z0-9_-]+))?(?:\|([^${}]*))?\}/g,
+      (m, env, name, arg, def) => {
+        if (env) return process.env[name] ?? def ?? '';
+        const key = arg !== undefined ? `${name}:${arg}` : name;
+        return vars[key] ?? m;
+      },
+    );
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/** Deep copy of a JSON value with every string expanded. */
+export function expandDeep<T>(value: T, vars: Record<string, string>): T {
+  if (typeof value === 'string') return expand(value, vars) as T;
+  if (Array.isArray(value)) return value.map((v) => expandDeep(v, vars)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, vars)])) as T;
+  }
+  return value;
+}
+
+/** The profile's argv for one case; throws a UsageError when the program does not exist. */
+export function commandFor(profile: Profile, vars: Record<string, string>): string[] {
+  const argv = profile.command.map((a) => expand(a, vars));
+  const program = argv[0];
+  if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
+    throw new UsageError(`worker ${profile.name}: command ${program} does not exist`);
+  }
+  return argv;
+}

@@ -1,0 +1,124 @@
+// One conformance run: host the mock Queue in this process on 127.0.0.1, mint the worker's
+// static client and signing keys, run the selected cases (at most --jobs at a time, each on its own
+// task queue) and hand the finished records to the reporters.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { statusFor } from './expectations.ts';
+import type { Expectations } from './expectations.ts';
+import { HarnessQueue } from './queue-client.ts';
+import { PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
+import type { CaseRecord, LoadedCase, Profile } from './types.ts';
+
+/** Exactly what a worker needs from the Queue: claim on the kit's task queues under its own identity. */
+export const WORKER_SCOPES = [`queue:claim-work:${PROVISIONER_ID}/*`, `queue:worker-id:${WORKER_GROUP}/*`];
+const WORKER_CLIENT_ID = 'tc-kit/worker';
+
+export interface RunOptions {
+  profile: Profile;
+  cases: LoadedCase[];
+  jobs: number;
+  expectations: Expectations;
+  statements: Map<string, StatementLike>;
+  keepDirs?: boolean;
+  /** Called as each case finishes (the console reporter's live view). */
+  onCase?: (rec: CaseRecord, done: number, total: number) => void;
+  onStart?: (rec: CaseRecord) => void;
+}
+
+export interface RunResult {
+  records: CaseRecord[];
+  startedAt: string;
+  durationMs: number;
+}
+
+/** Loads the spec's statements; the runner works (reporting unknown ids) even before spec/ exists. */
+export async function loadStatements(): Promise<Map<string, StatementLike>> {
+  const specPath = '../spec/index.ts';
+  const mod: any = await import(specPath);
+  const list: StatementLike[] = mod.statements ?? [];
+  return new Map(list.map((s) => [s.id, s]));
+}
+
+async function startMock(clients: Array<{ clientId: string; accessToken: string; scopes: string[] }>, files: string) {
+  const mocksPath = '../mocks/index.ts';
+  const mod: any = await import(mocksPath);
+  return mod.startMockServices({
+    host: '127.0.0.1',
+    port: 0,
+    clients,
+    files,
+    // Short long-polls keep idle workers responsive; claims last long enough for any case.
+    longPollMs: 2000,
+  });
+}
+
+/** Signing keys in generic-worker's formats: an armored OpenPGP private key and a base64 ed25519 seed. */
+export async function makeKeys(dir: string): Promise<{ openpgp: string; ed25519: string }> {
+  const ed = generateKeyPairSync('ed25519');
+  const der = ed.privateKey.export({ format: 'der', type: 'pkcs8' });
+  const ed25519 = join(dir, 'ed25519.key');
+  writeFileSync(ed25519, der.subarray(der.length - 32).toString('base64'), { mode: 0o600 });
+  const { privateKey } = await openpgp.generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'tc-kit conformance', email: 'tc-kit@example.com' }],
+    format: 'armored',
+  });
+  const pgp = join(dir, 'openpgp.key');
+  writeFileSync(pgp, privateKey, { mode: 0o600 });
+  return { openpgp: pgp, ed25519 };
+}
+
+export async function run(opts: RunOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const runDir = mkdtempSync(join(tmpdir(), 'tc-kit-run-'));
+  const filesDir = join(runDir, 'files');
+  mkdirSync(filesDir, { recursive: true });
+  const workerClient = { clientId: WORKER_CLIENT_ID, accessToken: randomToken() };
+  const mock = await startMock([{ ...workerClient, scopes: WORKER_SCOPES }], filesDir);
+  try {
+    const keys = await makeKeys(runDir);
+    const ctx: RunContext = {
+      profile: opts.profile,
+      rootUrl: mock.rootUrl,
+      harness: new HarnessQueue(mock.rootUrl, mock.admin),
+      workerClient,
+      trace: () => mock.trace.entries(),
+      faults: mock.faults,
+      setSupersedes: (taskId, list) => mock.model.setSupersedes?.(taskId, list),
+      runDir,
+      filesDir,
+      keys,
+      statements: opts.statements,
+      keepDirs: opts.keepDirs ?? false,
+    };
+    const records: CaseRecord[] = new Array(opts.cases.length);
+    let next = 0;
+    let done = 0;
+    const lane = async (index: number) => {
+      for (;;) {
+        const i = next++;
+        if (i >= opts.cases.length) return;
+        const lc = opts.cases[i];
+        const rec = await runCase(ctx, lc, index);
+        rec.expected = opts.expectations[rec.id] ?? 'pass';
+        rec.status = statusFor(rec.outcome, opts.expectations[rec.id]);
+        records[i] = rec;
+        done++;
+        opts.onCase?.(rec, done, opts.cases.length);
+      }
+    };
+    const lanes = Math.max(1, Math.min(opts.jobs, opts.cases.length));
+    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+    return { records, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() };
+  } finally {
+    await mock.close();
+    if (!opts.keepDirs) rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+function randomToken(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(33))).toString('base64url');
+}

@@ -1,0 +1,207 @@
+// Types the runner shares between its modules. The Observation and TraceEntry shapes are the
+// contract of decisions/0001 (spec/ checkers read them); the rest is the runner's own.
+
+export type Generation = 'v11' | 'current';
+
+export interface TraceEntry {
+  seq: number;
+  time: string;
+  durationMs: number;
+  service: string;
+  method: string;
+  path: string;
+  route: string;
+  clientId: string | null;
+  taskId?: string;
+  runId?: number;
+  status: number;
+  request: { query?: Record<string, string>; headers?: Record<string, string>; body?: unknown };
+  response: { body?: unknown };
+  fault?: string;
+}
+
+export interface ObservedArtifact {
+  runId: number;
+  name: string;
+  storageType: string;
+  contentType?: string;
+  contentEncoding?: string;
+  sha256?: string;
+  /** Decoded content; absent when the artifact has no body or is larger than the runner keeps. */
+  body?: Buffer;
+  /** Size of the decoded content in bytes, when downloaded. */
+  size?: number;
+  /** Error artifacts: the reason and message the worker gave. */
+  reason?: string;
+  message?: string;
+  /** Reference / link artifacts: where they point. */
+  url?: string;
+}
+
+export interface ObservedTask {
+  definition: any;
+  status: any;
+  artifacts: ObservedArtifact[];
+  log?: string;
+}
+
+export interface Observation {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  trace: TraceEntry[];
+  tasks: Record<string, ObservedTask>;
+  config: Record<string, unknown>;
+  profile: { name: string; generation: Generation };
+  platform: NodeJS.Platform;
+  /** alias → taskId, so checkers and matchers can find a case's named tasks. */
+  aliases?: Record<string, string>;
+  /** True when the runner had to kill the worker because it did not exit in time. */
+  timedOut?: boolean;
+}
+
+export interface TextMatch {
+  contains?: string[];
+  notContains?: string[];
+  matches?: string[];
+  notMatches?: string[];
+}
+
+export interface ArtifactExpectation {
+  name: string;
+  runId?: number;
+  storageType?: string;
+  contentType?: string;
+  contentEncoding?: string | null;
+  sha256?: string;
+  contentMatches?: string;
+  contentContains?: string;
+  absent?: boolean;
+  /** Error artifacts: the expected reason. */
+  reason?: string;
+}
+
+export interface TraceExpectation {
+  route: string;
+  minCount?: number;
+  maxCount?: number;
+  status?: number;
+  task?: string;
+}
+
+export interface RunExpectation {
+  state?: string;
+  reasonResolved?: string;
+  reasonCreated?: string;
+}
+
+export interface TaskExpectation {
+  runs?: RunExpectation[];
+  log?: TextMatch;
+  artifacts?: ArtifactExpectation[];
+}
+
+export interface CaseExpect extends TaskExpectation {
+  exitCode?: number | number[] | null;
+  signal?: string | null;
+  stdout?: TextMatch;
+  stderr?: TextMatch;
+  /** stdout and stderr together: workers differ in which stream they log to. */
+  output?: TextMatch;
+  trace?: TraceExpectation[];
+}
+
+export interface SignalStep {
+  signal: string;
+  afterMs?: number;
+  whenLogContains?: string;
+  whenRoute?: string;
+}
+
+/** One of several tasks of a case: `${TASK_ID:<alias>}` names its taskId in the others. */
+export interface CaseTask {
+  alias: string;
+  task: Record<string, unknown>;
+  expect?: TaskExpectation;
+}
+
+/** A fixture case as read from disk (schemas/fixture.schema.json); unknown fields are kept. */
+export interface FixtureCase {
+  id: string;
+  description: string;
+  statements: string[];
+  level?: 'MUST' | 'SHOULD' | 'MAY';
+  generations?: Generation[];
+  platforms?: string[];
+  requires?: string[];
+  kind?: 'task' | 'worker';
+  task?: Record<string, unknown>;
+  tasks?: CaseTask[];
+  setup?: {
+    files?: Record<string, unknown>;
+    faults?: unknown[];
+    signals?: SignalStep[];
+    config?: Record<string, unknown>;
+    configRaw?: string;
+    noConfigFile?: boolean;
+    supersedes?: Record<string, string[]>;
+    [k: string]: unknown;
+  };
+  expect?: CaseExpect;
+  expectByGeneration?: Partial<Record<Generation, CaseExpect>>;
+  timeoutSecs?: number;
+  comment?: string;
+  [k: string]: unknown;
+}
+
+export interface LoadedCase {
+  fixture: FixtureCase;
+  /** File the case came from. */
+  file: string;
+  /** Validation problem with the file; the case is reported as errored. */
+  invalid?: string;
+}
+
+export interface Profile {
+  name: string;
+  /** argv; placeholders ${NODE}, ${KIT}, ${CONFIG}, ${env:NAME|default}. */
+  command: string[];
+  configTemplate: Record<string, unknown>;
+  generation: Generation;
+  platforms?: string[];
+  /** requires-tags this worker cannot meet whatever the machine (cases needing them are skipped). */
+  unsupported?: string[];
+  /** Where the profile came from (built-in name or file path). */
+  source?: string;
+}
+
+export type Status = 'pass' | 'fail' | 'expected-fail' | 'unexpected-pass' | 'skipped' | 'errored';
+
+export interface CheckRecord {
+  statement: string;
+  ok: boolean | null;
+  message: string;
+}
+
+export interface CaseRecord {
+  id: string;
+  description: string;
+  file: string;
+  area: string;
+  statements: string[];
+  level?: string;
+  /** Verdict before the baseline: pass, fail, errored or skipped. */
+  outcome: 'pass' | 'fail' | 'errored' | 'skipped';
+  status: Status;
+  expected: 'pass' | { fail: string };
+  reason?: string;
+  durationMs: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** Problems found by the fixture's expect block. */
+  expectFailures: string[];
+  checks: CheckRecord[];
+  observation?: Observation;
+}

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const KIT = resolve(import.meta.dirname, '../..');
+const SAMPLES = join(KIT, 'test/conformance/fixtures');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(KIT, 'bin/tc-conformance.js'), ...args], {
+    cwd: KIT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('tc-conformance usage', () => {
+  it.each([
+    [['--bogus'], "unknown option '--bogus'"],
+    [['--jobs', '0'], 'expected a whole number from 1 to 64'],
+    [['--worker', 'no-such-worker'], '--worker no-such-worker: not a built-in profile'],
+    [['--fixtures', '/no/such/dir', '--list'], '--fixtures /no/such/dir: not a directory'],
+    [['--no-default-fixtures', '--fixtures', SAMPLES, '--only', 'zzz-nothing'], '--only zzz-nothing: matches none of'],
+    [
+      ['--no-default-fixtures', '--fixtures', SAMPLES, '--expectations', '/no/such/baseline.json', '--list'],
+      '--expectations /no/such/baseline.json: no such file',
+    ],
+    [['extra-argument'], 'too many arguments'],
+  ])('%j → exit 2 with one line', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('rejects a JSON profile that lacks what a worker needs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-cli-'));
+    const profile = join(dir, 'my-worker.json');
+    writeFileSync(profile, JSON.stringify({ name: 'mine', command: [], configTemplate: {}, generation: 'current' }));
+    const r = cli('--worker', profile, '--list');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"command" must be a non-empty array of strings');
+  });
+
+  it('--list shows which cases apply and why others are skipped, without running anything', () => {
+    const r = cli('--no-default-fixtures', '--fixtures', SAMPLES, '--list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('run   sample/command/succeeds');
+    expect(r.stdout).toMatch(/skip {2}sample\/worker\/needs-a-tool {2}\(requires "no-such-requirement"/);
+    const v11 = cli('--no-default-fixtures', '--fixtures', SAMPLES, '--list', '--worker', 'generic-worker-v11');
+    expect(v11.stdout).toContain('skip  sample/worker/invalid-json-config  (not for generation v11 (only current))');
+  });
+});
