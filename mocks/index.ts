@@ -1,0 +1,15 @@
+// Public entry of the mock Taskcluster services (decisions/0001-architecture.md, "mocks/ public contract").
+export type { Caller, Client, Credentials } from './auth.ts';
+export { ApiError, type ErrorCode } from './errors.ts';
+export { type ActiveFault, type FaultRule, Faults, validateFaultRule } from './faults.ts';
+export type { ObjectModel } from './object/model.ts';
+export type { PurgeModel } from './purge-cache/model.ts';
+export type { Artifact, QueueModel, Run, TaskClaim, TaskRecord } from './queue/model.ts';
+export {
+  type MockOptions,
+  type MockServices,
+  routes,
+  startInProcessMockServices,
+  startMockServices,
+} from './services.ts';
+export { Trace, type TraceEntry } from './trace.ts';

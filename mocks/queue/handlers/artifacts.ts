@@ -1,0 +1,139 @@
+// Artifact endpoints: createArtifact, finishArtifact, getArtifact/getLatestArtifact (303 / 424),
+// artifact/latestArtifact (content descriptors), listArtifacts/listLatestArtifacts, artifactInfo.
+import { json, type Call, type Route } from '../../router.ts';
+
+const PREFIX = '/api/queue/v1/task/<taskId>';
+
+function runIdOf(call: Call, latest: boolean): number {
+  const runId = latest ? call.state.model.latestRunId(call.params.taskId) : Number(call.params.runId);
+  call.note({ runId });
+  return runId;
+}
+
+function getArtifact(call: Call, latest: boolean): Response {
+  const { params, state, authorize } = call;
+  const runId = runIdOf(call, latest);
+  const { names, artifact } = state.model.resolveArtifact(params.taskId, runId, params.name);
+  authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) });
+  const ans = state.model.artifactAnswer(artifact, params.name);
+  const headers = { 'x-taskcluster-artifact-storage-type': ans.storageType };
+  if (ans.kind === 'error') return json({ reason: ans.reason, message: ans.message }, 424, headers);
+  return json({ storageType: ans.storageType, url: ans.url }, 303, { ...headers, location: ans.url });
+}
+
+function artifactContent(call: Call, latest: boolean): Response {
+  const { params, state, authorize } = call;
+  const runId = runIdOf(call, latest);
+  const { names, artifact } = state.model.resolveArtifact(params.taskId, runId, params.name);
+  authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) });
+  return json(state.model.artifactContent(artifact, params.name));
+}
+
+function listArtifacts(call: Call, latest: boolean): Response {
+  const { params, state, authorize, query } = call;
+  const runId = runIdOf(call, latest);
+  authorize(latest ? `queue:list-artifacts:${params.taskId}` : `queue:list-artifacts:${params.taskId}:${runId}`);
+  const all = state.model.listArtifacts(params.taskId, runId);
+  const limit = Math.min(Math.max(Number(query.limit ?? 1000) || 1000, 1), 1000);
+  const offset = query.continuationToken
+    ? Number(Buffer.from(query.continuationToken, 'base64url').toString()) || 0
+    : 0;
+  const page = all.slice(offset, offset + limit);
+  const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+  return json({ artifacts: page, ...(next ? { continuationToken: next } : {}) });
+}
+
+function artifactInfo(call: Call, latest: boolean): Response {
+  const { params, state, authorize } = call;
+  const runId = runIdOf(call, latest);
+  authorize(latest ? `queue:list-artifacts:${params.taskId}` : `queue:list-artifacts:${params.taskId}:${runId}`);
+  return json(state.model.artifactInfo(params.taskId, runId, params.name));
+}
+
+export const artifactRoutes: Route[] = [
+  {
+    name: 'createArtifact',
+    service: 'queue',
+    method: 'POST',
+    path: `${PREFIX}/runs/<runId>/artifacts/<name*>`,
+    input: 'queue/v1/post-artifact-request',
+    handle({ params, body, state, authorize }) {
+      const runId = Number(params.runId);
+      return json(
+        state.model.createArtifact(params.taskId, runId, params.name, body, () =>
+          authorize(`queue:create-artifact:${params.taskId}/${runId}`),
+        ),
+      );
+    },
+  },
+  {
+    name: 'finishArtifact',
+    service: 'queue',
+    method: 'PUT',
+    path: `${PREFIX}/runs/<runId>/artifacts/<name*>`,
+    input: 'queue/v1/finish-artifact-request',
+    handle({ params, body, state, authorize }) {
+      const runId = Number(params.runId);
+      state.model.getRun(params.taskId, runId);
+      authorize(`queue:create-artifact:${params.taskId}/${runId}`);
+      state.model.finishArtifact(params.taskId, runId, params.name, body.uploadId);
+      return new Response(null, { status: 204 });
+    },
+  },
+  {
+    name: 'listArtifacts',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/runs/<runId>/artifacts`,
+    handle: (c) => listArtifacts(c, false),
+  },
+  {
+    name: 'listLatestArtifacts',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/artifacts`,
+    handle: (c) => listArtifacts(c, true),
+  },
+  {
+    name: 'getArtifact',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/runs/<runId>/artifacts/<name*>`,
+    handle: (c) => getArtifact(c, false),
+  },
+  {
+    name: 'getLatestArtifact',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/artifacts/<name*>`,
+    handle: (c) => getArtifact(c, true),
+  },
+  {
+    name: 'artifact',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/runs/<runId>/artifact-content/<name*>`,
+    handle: (c) => artifactContent(c, false),
+  },
+  {
+    name: 'latestArtifact',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/artifact-content/<name*>`,
+    handle: (c) => artifactContent(c, true),
+  },
+  {
+    name: 'artifactInfo',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/runs/<runId>/artifact-info/<name*>`,
+    handle: (c) => artifactInfo(c, false),
+  },
+  {
+    name: 'latestArtifactInfo',
+    service: 'queue',
+    method: 'GET',
+    path: `${PREFIX}/artifact-info/<name*>`,
+    handle: (c) => artifactInfo(c, true),
+  },
+];

@@ -1,0 +1,76 @@
+// Worker-facing claiming: claimWork (long poll), claimTask (deprecated), reclaimTask.
+import { json, type MockState, type Route } from '../../router.ts';
+
+/** Cancel-after faults: schedule a harness-side cancel for each task just claimed. */
+function armCancelFaults(state: MockState, taskIds: string[]): void {
+  for (const taskId of taskIds) {
+    for (const rule of state.faults.cancelRulesFor(taskId)) {
+      state.model.at(state.now() + rule.cancelAfterSeconds! * 1000, () => {
+        try {
+          state.model.cancelTask(taskId);
+        } catch {
+          // Past the deadline or already resolved: nothing left to cancel.
+        }
+      });
+    }
+  }
+}
+
+export const claimRoutes: Route[] = [
+  {
+    name: 'claimWork',
+    service: 'queue',
+    method: 'POST',
+    path: '/api/queue/v1/claim-work/<taskQueueId*>',
+    input: 'queue/v1/claim-work-request',
+    async handle({ params, body, state, authorize, request }) {
+      const { workerGroup, workerId, tasks } = body as { workerGroup: string; workerId: string; tasks: number };
+      authorize({ AllOf: [`queue:claim-work:${params.taskQueueId}`, `queue:worker-id:${workerGroup}/${workerId}`] });
+      // Long poll in real time (not the injected clock): return as soon as something is claimed.
+      const end = Date.now() + state.longPollMs;
+      for (;;) {
+        const claims = state.model.claimWork(params.taskQueueId, workerGroup, workerId, tasks);
+        if (claims.length > 0 || Date.now() >= end || request.signal.aborted) {
+          armCancelFaults(
+            state,
+            claims.map((c) => c.status.taskId),
+          );
+          return json({ tasks: claims });
+        }
+        await state.model.waitForWork(params.taskQueueId, end - Date.now(), request.signal);
+      }
+    },
+  },
+  {
+    name: 'claimTask',
+    service: 'queue',
+    method: 'POST',
+    path: '/api/queue/v1/task/<taskId>/runs/<runId>/claim',
+    input: 'queue/v1/task-claim-request',
+    handle({ params, body, state, authorize }) {
+      const def = state.model.task(params.taskId);
+      authorize({
+        AllOf: [
+          `queue:claim-task:${def.provisionerId}/${def.workerType}`,
+          `queue:worker-id:${body.workerGroup}/${body.workerId}`,
+        ],
+      });
+      const claim = state.model.claimTask(params.taskId, Number(params.runId), body.workerGroup, body.workerId);
+      armCancelFaults(state, [params.taskId]);
+      return json(claim);
+    },
+  },
+  {
+    name: 'reclaimTask',
+    service: 'queue',
+    method: 'POST',
+    path: '/api/queue/v1/task/<taskId>/runs/<runId>/reclaim',
+    input: 'optional-json',
+    handle({ params, state, authorize }) {
+      const runId = Number(params.runId);
+      state.model.getRun(params.taskId, runId);
+      authorize(`queue:reclaim-task:${params.taskId}/${runId}`);
+      return json(state.model.reclaimTask(params.taskId, runId));
+    },
+  },
+];

@@ -1,0 +1,815 @@
+// The Queue's state machine: tasks, runs, claims, takenUntil, retries, deadlines, artifacts.
+// No HTTP here. The clock is injected; every public call first applies what is due at `now()`, so a
+// claim is expired exactly at takenUntil whatever a timer did (the real claim resolver polls every 5 s).
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import slugid from 'slugid';
+import type { Credentials } from '../auth.ts';
+import { conflict, inputError, notFound, ApiError } from '../errors.ts';
+import type { ObjectModel } from '../object/model.ts';
+import { deepEqual, iso, pgCompare, pgTime } from '../util.ts';
+
+export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'exception';
+export type TaskState = RunState | 'unscheduled';
+export type ReasonCreated = 'scheduled' | 'retry' | 'task-retry' | 'rerun' | 'exception';
+export type ReasonResolved =
+  | 'completed'
+  | 'failed'
+  | 'deadline-exceeded'
+  | 'canceled'
+  | 'claim-expired'
+  | 'worker-shutdown'
+  | 'malformed-payload'
+  | 'resource-unavailable'
+  | 'internal-error'
+  | 'intermittent-task'
+  | 'superseded';
+
+export const EXCEPTION_REASONS = [
+  'worker-shutdown',
+  'malformed-payload',
+  'resource-unavailable',
+  'internal-error',
+  'intermittent-task',
+] as const;
+export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
+
+export const PRIORITIES = ['highest', 'very-high', 'high', 'medium', 'low', 'very-low', 'lowest'] as const;
+const priorityRank = (p: string): number => {
+  const i = PRIORITIES.indexOf(p as (typeof PRIORITIES)[number]);
+  return i < 0 ? PRIORITIES.length - 1 : i; // legacy `normal` sorts with `lowest`
+};
+
+export interface Run {
+  runId: number;
+  state: RunState;
+  reasonCreated: ReasonCreated;
+  reasonResolved?: ReasonResolved;
+  workerGroup?: string;
+  workerId?: string;
+  takenUntil?: number;
+  scheduled?: number;
+  started?: number;
+  resolved?: number;
+  /** Ordering key among pending runs: FIFO within a priority. */
+  pendingSeq?: number;
+}
+
+export interface TaskRecord {
+  taskId: string;
+  definition: Record<string, any>;
+  deadline: number;
+  expires: number;
+  retriesLeft: number;
+  runs: Run[];
+}
+
+export type StorageType = 's3' | 'object' | 'reference' | 'link' | 'error';
+
+export interface Artifact {
+  taskId: string;
+  runId: number;
+  name: string;
+  storageType: StorageType;
+  contentType: string;
+  expires: number;
+  present: boolean;
+  details: Record<string, any>;
+}
+
+export interface TaskClaim {
+  status: Record<string, any>;
+  runId: number;
+  workerGroup: string;
+  workerId: string;
+  takenUntil: string;
+  task: Record<string, any>;
+  credentials: Credentials;
+}
+
+export interface ModelDeps {
+  now: () => number;
+  claimTimeoutSeconds: number;
+  maxTaskDeadlineDays?: number;
+  /** Mint named temporary credentials (clientId, scopes, start, expiry). */
+  issueCredentials: (clientId: string, scopes: string[], start: number, expiry: number) => Credentials;
+  /** A signed URL on the S3-like store for `key`. */
+  storeUrl: (key: string, method: 'PUT' | 'GET', expires: number) => string;
+  objects: ObjectModel;
+}
+
+const MIN = 60 * 1000;
+const MAX_RUNS = 50;
+
+/** What getArtifact should answer. */
+export type ArtifactAnswer =
+  | { kind: 'redirect'; storageType: StorageType; url: string }
+  | { kind: 'error'; storageType: 'error'; reason: string; message: string };
+
+export class QueueModel {
+  readonly events = new EventEmitter();
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly artifacts = new Map<string, Artifact>();
+  private readonly supersedes = new Map<string, string[]>();
+  private readonly actions: { at: number; run: () => void }[] = [];
+  private pendingSeq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly deps: ModelDeps;
+
+  constructor(deps: ModelDeps) {
+    this.deps = deps;
+    this.events.setMaxListeners(0);
+  }
+
+  now(): number {
+    return this.deps.now();
+  }
+
+  get claimTimeoutMs(): number {
+    return this.deps.claimTimeoutSeconds * 1000;
+  }
+
+  // ---- time ------------------------------------------------------------------------------------
+
+  /** Apply everything due at now(): claim expiry (exactly at takenUntil), deadlines, scheduled actions. */
+  tick(): void {
+    const now = this.now();
+    for (;;) {
+      const i = this.actions.findIndex((a) => a.at <= now);
+      if (i < 0) break;
+      const [a] = this.actions.splice(i, 1);
+      a.run();
+    }
+    for (const t of this.tasks.values()) {
+      const last = t.runs.at(-1);
+      const open = !last || last.state === 'pending' || last.state === 'running';
+      if (open && t.deadline <= now) {
+        this.cancelInternal(t, 'deadline-exceeded');
+      } else if (last?.state === 'running' && last.takenUntil !== undefined && last.takenUntil <= now) {
+        this.resolveRun(t, last, 'exception', 'claim-expired', 'retry', last.takenUntil);
+      }
+    }
+    this.reschedule();
+  }
+
+  /** Run `fn` once the clock reaches `at` (used by the cancel-after fault). */
+  at(at: number, fn: () => void): void {
+    this.actions.push({ at, run: fn });
+    this.reschedule();
+  }
+
+  private reschedule(): void {
+    if (this.closed) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const a of this.actions) next = Math.min(next, a.at);
+    for (const t of this.tasks.values()) {
+      const last = t.runs.at(-1);
+      if (last && last.state !== 'pending' && last.state !== 'running') continue;
+      next = Math.min(next, t.deadline);
+      if (last?.state === 'running' && last.takenUntil !== undefined) next = Math.min(next, last.takenUntil);
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (next === Number.POSITIVE_INFINITY) return;
+    const delay = Math.min(Math.max(next - this.now(), 0), 2 ** 31 - 1);
+    // An injected clock may not move with real time; tick() on every call keeps the model exact anyway.
+    this.timer = setTimeout(() => this.tick(), delay);
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.events.emit('close');
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  getTask(taskId: string): TaskRecord {
+    this.tick();
+    const t = this.tasks.get(taskId);
+    if (!t) throw notFound(`Task \`${taskId}\` not found. Are you sure it was created?`);
+    return t;
+  }
+
+  hasTask(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
+  taskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  getRun(taskId: string, runId: number): Run {
+    const t = this.getTask(taskId);
+    const r = t.runs[runId];
+    if (!r) throw notFound(`Run ${runId} not found on task \`${taskId}\`.`);
+    return r;
+  }
+
+  task(taskId: string): Record<string, any> {
+    return structuredClone(this.getTask(taskId).definition);
+  }
+
+  status(taskId: string): Record<string, any> {
+    return this.statusOf(this.getTask(taskId));
+  }
+
+  state(t: TaskRecord): TaskState {
+    return t.runs.at(-1)?.state ?? 'unscheduled';
+  }
+
+  private statusOf(t: TaskRecord): Record<string, any> {
+    const d = t.definition;
+    return {
+      taskId: t.taskId,
+      provisionerId: d.provisionerId,
+      workerType: d.workerType,
+      taskQueueId: d.taskQueueId,
+      schedulerId: d.schedulerId,
+      projectId: d.projectId,
+      taskGroupId: d.taskGroupId,
+      priority: d.priority,
+      deadline: d.deadline,
+      expires: d.expires,
+      retriesLeft: t.retriesLeft,
+      state: this.state(t),
+      runs: t.runs.map((r) => {
+        const o: Record<string, any> = { runId: r.runId, state: r.state, reasonCreated: r.reasonCreated };
+        if (r.reasonResolved) o.reasonResolved = r.reasonResolved;
+        if (r.workerGroup) o.workerGroup = r.workerGroup;
+        if (r.workerId) o.workerId = r.workerId;
+        if (r.takenUntil !== undefined) o.takenUntil = iso(r.takenUntil);
+        if (r.scheduled !== undefined) o.scheduled = iso(r.scheduled);
+        if (r.started !== undefined) o.started = iso(r.started);
+        if (r.resolved !== undefined) o.resolved = iso(r.resolved);
+        return o;
+      }),
+    };
+  }
+
+  pendingCount(taskQueueId: string): number {
+    this.tick();
+    let n = 0;
+    for (const t of this.tasks.values()) {
+      if (t.definition.taskQueueId === taskQueueId && t.runs.at(-1)?.state === 'pending') n++;
+    }
+    return n;
+  }
+
+  // ---- harness endpoints -------------------------------------------------------------------------
+
+  /** createTask after schema validation (defaults already applied); throws InputError/409. */
+  createTask(taskId: string, input: Record<string, any>): Record<string, any> {
+    this.tick();
+    const now = this.now();
+    const def = normaliseDefinition(taskId, input);
+    const created = Date.parse(def.created);
+    const deadline = Date.parse(def.deadline);
+    const expires = Date.parse(def.expires);
+    const maxDays = this.deps.maxTaskDeadlineDays ?? 5;
+    if (Math.abs(created - now) > 15 * MIN) {
+      throw inputError(
+        `Created timestamp cannot be in the past or future by more than 15 minutes (created: ${def.created}).`,
+      );
+    }
+    if (created > deadline) throw inputError('Deadline cannot be before created!');
+    if (deadline < now) throw inputError('Deadline cannot be in the past!');
+    if (deadline > now + maxDays * 24 * 60 * MIN + 15 * MIN) {
+      throw inputError(`Deadline cannot be more than ${maxDays} days into the future`);
+    }
+    if (expires < deadline) throw inputError('Expires cannot be before the deadline');
+    for (const s of def.scopes as string[]) {
+      if (s.endsWith('**')) throw inputError(`Scope \`${s}\` ends with \`**\`, which is not allowed`);
+    }
+    const existing = this.tasks.get(taskId);
+    if (existing) {
+      if (!deepEqual(existing.definition, def)) {
+        throw conflict(
+          `taskId \`${taskId}\` already used by another task.\nThis could be the result of faulty idempotency!`,
+        );
+      }
+      return this.statusOf(existing);
+    }
+    const t: TaskRecord = { taskId, definition: def, deadline, expires, retriesLeft: def.retries, runs: [] };
+    this.tasks.set(taskId, t);
+    if (this.dependenciesSatisfied(t)) this.addRun(t, 'scheduled');
+    this.reschedule();
+    return this.statusOf(t);
+  }
+
+  private dependenciesSatisfied(t: TaskRecord): boolean {
+    const deps = t.definition.dependencies as string[];
+    return deps.every((id) => {
+      const d = this.tasks.get(id);
+      const s = d ? this.state(d) : 'unscheduled';
+      if (t.definition.requires === 'all-resolved') return s === 'completed' || s === 'failed' || s === 'exception';
+      return s === 'completed';
+    });
+  }
+
+  private addRun(t: TaskRecord, reasonCreated: ReasonCreated): Run {
+    const run: Run = {
+      runId: t.runs.length,
+      state: 'pending',
+      reasonCreated,
+      scheduled: this.now(),
+      pendingSeq: this.pendingSeq++,
+    };
+    t.runs.push(run);
+    this.events.emit('pending', t.definition.taskQueueId);
+    return run;
+  }
+
+  scheduleTask(taskId: string): Record<string, any> {
+    const t = this.getTask(taskId);
+    if (t.deadline <= this.now()) throw conflict(`Task \`${taskId}\` Can't be scheduled past its deadline.`);
+    if (t.runs.length === 0) this.addRun(t, 'scheduled');
+    this.reschedule();
+    return this.statusOf(t);
+  }
+
+  cancelTask(taskId: string): Record<string, any> {
+    const t = this.getTask(taskId);
+    if (t.deadline <= this.now()) throw conflict(`Task \`${taskId}\` Can't be canceled past it's deadline.`);
+    this.cancelInternal(t, 'canceled');
+    return this.statusOf(t);
+  }
+
+  private cancelInternal(t: TaskRecord, reason: 'canceled' | 'deadline-exceeded'): void {
+    const last = t.runs.at(-1);
+    const now = this.now();
+    if (!last) {
+      t.runs.push({
+        runId: 0,
+        state: 'exception',
+        reasonCreated: 'exception',
+        reasonResolved: reason,
+        scheduled: now,
+        resolved: now,
+      });
+      this.afterResolution(t);
+    } else if (last.state === 'pending' || last.state === 'running') {
+      last.state = 'exception';
+      last.reasonResolved = reason;
+      last.resolved = now;
+      if (reason === 'deadline-exceeded') last.resolved = Math.max(now, t.deadline);
+      this.afterResolution(t);
+    }
+  }
+
+  rerunTask(taskId: string): Record<string, any> {
+    const t = this.getTask(taskId);
+    if (t.deadline <= this.now()) throw conflict(`Task \`${taskId}\` Can't be rerun past its deadline.`);
+    const state = this.state(t);
+    if (state === 'pending' || state === 'running') return this.statusOf(t);
+    if (t.runs.length >= MAX_RUNS) {
+      throw conflict(`Maximum number of runs reached (${MAX_RUNS}).`);
+    }
+    t.retriesLeft = Math.max(0, Math.min(t.definition.retries, MAX_RUNS - (t.runs.length - 1) - 2));
+    this.addRun(t, 'rerun');
+    this.reschedule();
+    return this.statusOf(t);
+  }
+
+  // ---- claiming ----------------------------------------------------------------------------------
+
+  /** Claim up to `count` pending runs of a queue: priority first, then FIFO. Synchronous, so never twice. */
+  claimWork(taskQueueId: string, workerGroup: string, workerId: string, count: number): TaskClaim[] {
+    this.tick();
+    const now = this.now();
+    const pending: [TaskRecord, Run][] = [];
+    for (const t of this.tasks.values()) {
+      const last = t.runs.at(-1);
+      if (t.definition.taskQueueId === taskQueueId && last?.state === 'pending' && t.deadline > now) {
+        pending.push([t, last]);
+      }
+    }
+    pending.sort(
+      ([a, ra], [b, rb]) =>
+        priorityRank(a.definition.priority) - priorityRank(b.definition.priority) || ra.pendingSeq! - rb.pendingSeq!,
+    );
+    return pending.slice(0, count).map(([t, r]) => this.claim(t, r, workerGroup, workerId));
+  }
+
+  /** Resolves when something may be claimable on the queue, or after `ms`, or on abort. */
+  waitForWork(taskQueueId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off('pending', onPending);
+        this.events.off('close', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const onPending = (q: string) => {
+        if (q === taskQueueId) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.events.on('pending', onPending);
+      this.events.once('close', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private claim(t: TaskRecord, r: Run, workerGroup: string, workerId: string): TaskClaim {
+    const now = this.now();
+    r.state = 'running';
+    r.workerGroup = workerGroup;
+    r.workerId = workerId;
+    r.takenUntil = now + this.claimTimeoutMs;
+    r.started = now;
+    this.events.emit('claimed', t.taskId, r.runId);
+    this.reschedule();
+    return {
+      status: this.statusOf(t),
+      runId: r.runId,
+      workerGroup,
+      workerId,
+      takenUntil: pgTime(r.takenUntil),
+      task: structuredClone(t.definition),
+      credentials: this.runCredentials(t, r),
+    };
+  }
+
+  private runCredentials(t: TaskRecord, r: Run): Credentials {
+    const takenUntil = r.takenUntil!;
+    const clientId = `task-client/${t.taskId}/${r.runId}/on/${r.workerGroup}/${r.workerId}/until/${takenUntil / 1000}`;
+    const scopes = [
+      `queue:reclaim-task:${t.taskId}/${r.runId}`,
+      `queue:resolve-task:${t.taskId}/${r.runId}`,
+      `queue:create-artifact:${t.taskId}/${r.runId}`,
+      ...(t.definition.scopes as string[]),
+    ];
+    return this.deps.issueCredentials(clientId, scopes, this.now(), takenUntil);
+  }
+
+  /** Deprecated claimTask: a specific run; idempotent for the same worker, 409 for another. */
+  claimTask(
+    taskId: string,
+    runId: number,
+    workerGroup: string,
+    workerId: string,
+  ): Omit<TaskClaim, 'takenUntil'> & { takenUntil: string } {
+    const t = this.getTask(taskId);
+    const r = this.getRun(taskId, runId);
+    if (t.deadline <= this.now()) throw conflict(`Task \`${taskId}\` can't be claimed past its deadline.`);
+    if (r.runId !== t.runs.length - 1) throw conflict(`Run ${runId} is not the latest run of task \`${taskId}\`.`);
+    if (r.state === 'running' && r.workerGroup === workerGroup && r.workerId === workerId) {
+      const claim = {
+        status: this.statusOf(t),
+        runId,
+        workerGroup,
+        workerId,
+        takenUntil: iso(r.takenUntil!),
+        task: structuredClone(t.definition),
+        credentials: this.runCredentials(t, r),
+      };
+      return claim;
+    }
+    if (r.state !== 'pending') throw conflict(`Run ${runId} was already claimed by another worker.`);
+    const c = this.claim(t, r, workerGroup, workerId);
+    return { ...c, takenUntil: iso(r.takenUntil!) };
+  }
+
+  reclaimTask(taskId: string, runId: number): Record<string, any> {
+    const t = this.getTask(taskId);
+    const r = this.getRun(taskId, runId);
+    if (t.deadline <= this.now()) throw conflict(`Task \`${taskId}\` can't be reclaimed past its deadline.`);
+    if (r.runId !== t.runs.length - 1 || r.state !== 'running') {
+      throw conflict(`Run ${runId} on task \`${taskId}\` is resolved or not running.`);
+    }
+    r.takenUntil = this.now() + this.claimTimeoutMs;
+    this.reschedule();
+    return {
+      status: this.statusOf(t),
+      runId,
+      workerGroup: r.workerGroup,
+      workerId: r.workerId,
+      takenUntil: iso(r.takenUntil),
+      credentials: this.runCredentials(t, r),
+    };
+  }
+
+  // ---- resolution --------------------------------------------------------------------------------
+
+  /** The check the real Queue makes before authorization for reportCompleted/reportFailed. */
+  checkResolvable(taskId: string, runId: number, target: 'completed' | 'failed'): void {
+    const r = this.getRun(taskId, runId);
+    if (r.state !== 'running' && r.state !== target) {
+      throw conflict(`Run ${runId} of task \`${taskId}\` is not running or ${target}.`);
+    }
+  }
+
+  reportResolved(taskId: string, runId: number, target: 'completed' | 'failed'): Record<string, any> {
+    this.checkResolvable(taskId, runId, target);
+    const t = this.getTask(taskId);
+    const r = t.runs[runId];
+    if (r.state === 'running') {
+      if (runId !== t.runs.length - 1) throw conflict(`Run ${runId} of task \`${taskId}\` is not the latest run.`);
+      this.resolveRun(t, r, target, target);
+    }
+    if (r.state !== target || r.reasonResolved !== target) {
+      throw conflict(`Run ${runId} of task \`${taskId}\` is not running or ${target}.`);
+    }
+    return this.statusOf(t);
+  }
+
+  reportException(taskId: string, runId: number, reason: ExceptionReason): Record<string, any> {
+    const t = this.getTask(taskId);
+    const r = this.getRun(taskId, runId);
+    if (r.state === 'running' && runId === t.runs.length - 1) {
+      const retry = reason === 'worker-shutdown' ? 'retry' : reason === 'intermittent-task' ? 'task-retry' : undefined;
+      this.resolveRun(t, r, 'exception', reason, retry);
+    }
+    if (r.state !== 'exception' || r.reasonResolved !== reason) {
+      throw conflict(`Run ${runId} on task \`${taskId}\` is resolved or not running.`);
+    }
+    return this.statusOf(t);
+  }
+
+  private resolveRun(
+    t: TaskRecord,
+    r: Run,
+    state: RunState,
+    reason: ReasonResolved,
+    retry?: ReasonCreated,
+    at = this.now(),
+  ): void {
+    r.state = state;
+    r.reasonResolved = reason;
+    r.resolved = at;
+    if (retry && t.retriesLeft > 0) {
+      t.retriesLeft--;
+      this.addRun(t, retry);
+    } else {
+      this.afterResolution(t);
+    }
+    this.reschedule();
+  }
+
+  /** A resolved task may unblock its dependents. */
+  private afterResolution(resolved: TaskRecord): void {
+    this.events.emit('resolved', resolved.taskId);
+    for (const t of this.tasks.values()) {
+      if (t.runs.length === 0 && (t.definition.dependencies as string[]).includes(resolved.taskId)) {
+        if (this.dependenciesSatisfied(t) && t.deadline > this.now()) this.addRun(t, 'scheduled');
+      }
+    }
+  }
+
+  // ---- artifacts ---------------------------------------------------------------------------------
+
+  private key(taskId: string, runId: number, name: string): string {
+    return `${taskId}/${runId}/${name}`;
+  }
+
+  /** createArtifact in the real check order; `authorize` runs at step 5. */
+  createArtifact(
+    taskId: string,
+    runId: number,
+    name: string,
+    input: Record<string, any>,
+    authorize: () => void,
+  ): Record<string, any> {
+    this.tick();
+    const now = this.now();
+    const expires = Date.parse(input.expires);
+    if (expires < now - 15 * MIN) throw inputError('Expires must be in the future');
+    const t = this.tasks.get(taskId);
+    if (!t) throw inputError(`Task not found`);
+    const r = t.runs[runId];
+    if (!r) throw inputError(`Run not found`);
+    if (!r.workerGroup || !r.workerId) throw inputError('Run was not claimed by a worker');
+    authorize();
+    if (t.expires < expires) {
+      throw inputError(
+        `Artifact expires (${iso(expires)}) after the task expiration ${iso(t.expires)} (task.expires < expires) - this is not allowed, artifacts may not expire after the task they belong to expires`,
+      );
+    }
+    const lateException = r.state === 'exception' && r.resolved !== undefined && r.resolved > now - 25 * MIN;
+    if (r.state !== 'running' && !lateException) {
+      throw conflict(
+        "Artifacts cannot be created for a task after it is resolved, unless it is resolved 'exception', and even in this case only up to 25 min past resolution. This to ensure that artifacts have been uploaded before a task is 'completed' and output is consumed by a dependent task\n\nTask status: " +
+          JSON.stringify(this.statusOf(t), null, 2),
+      );
+    }
+    const storageType = input.storageType as StorageType;
+    const contentType: string = input.contentType ?? 'application/binary';
+    const k = this.key(taskId, runId, name);
+    const existing = this.artifacts.get(k);
+    let details: Record<string, any>;
+    let present = true;
+    if (storageType === 's3') details = { bucket: 'mock-artifacts', prefix: k };
+    else if (storageType === 'reference') details = { url: input.url };
+    else if (storageType === 'link') details = { artifact: input.artifact };
+    else if (storageType === 'error') details = { reason: input.reason, message: input.message };
+    else {
+      if (existing) {
+        // A repeat makes a fresh uploadId, which the object service refuses (500 upstream; 409 here).
+        throw conflict('Artifact already exists with different properties (object artifacts cannot be re-created)');
+      }
+      const uploadId = slugid.nice();
+      const objectName = `t/${taskId}/${runId}/${name}`;
+      const projectId = t.definition.projectId as string;
+      this.deps.objects.createUpload(objectName, {
+        projectId,
+        uploadId,
+        expires: iso(expires),
+        proposedUploadMethods: {},
+      });
+      details = { projectId, uploadId, name: objectName };
+      present = false;
+    }
+    if (existing) {
+      const compatible =
+        (storageType === 'link' || existing.contentType === contentType) &&
+        expires >= existing.expires &&
+        (existing.storageType === storageType
+          ? storageType === 'reference' || deepEqual(existing.details, details)
+          : existing.storageType === 'reference' && storageType === 'link');
+      if (!compatible) throw conflict('Artifact already exists with different properties.');
+    }
+    this.artifacts.set(k, { taskId, runId, name, storageType, contentType, expires, present, details });
+    switch (storageType) {
+      case 's3': {
+        const urlExpires = now + 45 * MIN;
+        return {
+          storageType,
+          contentType,
+          expires: iso(urlExpires),
+          putUrl: this.deps.storeUrl(k, 'PUT', urlExpires + 10 * 1000),
+        };
+      }
+      case 'object': {
+        const credExpiry = Math.min(expires, now + 24 * 60 * MIN);
+        return {
+          storageType,
+          name: details.name,
+          projectId: details.projectId,
+          uploadId: details.uploadId,
+          expires: iso(expires),
+          credentials: this.deps.issueCredentials(
+            `task-client/${taskId}/${runId}/object-upload/${randomUUID()}`,
+            [`object:upload:${details.projectId}:${details.name}`],
+            now,
+            credExpiry,
+          ),
+        };
+      }
+      default:
+        return { storageType };
+    }
+  }
+
+  finishArtifact(taskId: string, runId: number, name: string, uploadId: string): void {
+    this.tick();
+    const a = this.artifacts.get(this.key(taskId, runId, name));
+    if (!a || !this.tasks.get(taskId)?.runs[runId]) throw notFound('Artifact not found');
+    if (a.storageType !== 'object') throw inputError('Only object artifacts can be finished');
+    if (a.present) return;
+    if (a.details.uploadId !== uploadId) throw inputError('Upload ID does not match the artifact');
+    if (!this.deps.objects.isFinished(a.details.name)) throw inputError('Object storing artifact data does not exist');
+    a.present = true;
+    this.events.emit('artifact', a);
+  }
+
+  /** The run id the "latest" routes use; 404 when the task has no runs. */
+  latestRunId(taskId: string): number {
+    const t = this.getTask(taskId);
+    if (t.runs.length === 0) throw notFound(`Task \`${taskId}\` doesn't have any runs`);
+    return t.runs.length - 1;
+  }
+
+  /** Follow links from `name`; the names on the way (each needs queue:get-artifact) and the final artifact. */
+  resolveArtifact(taskId: string, runId: number, name: string): { names: string[]; artifact?: Artifact } {
+    this.getRun(taskId, runId);
+    const names: string[] = [];
+    let current = name;
+    for (;;) {
+      if (names.includes(current))
+        throw inputError(`Artifact link cycle detected: ${[...names, current].join(' -> ')}`);
+      names.push(current);
+      const a = this.artifacts.get(this.key(taskId, runId, current));
+      if (a?.storageType !== 'link') return { names, artifact: a };
+      current = a.details.artifact;
+    }
+  }
+
+  /** After authorization: what getArtifact answers for the resolved artifact. */
+  artifactAnswer(a: Artifact | undefined, name: string): ArtifactAnswer {
+    const now = this.now();
+    if (!a?.present) throw notFound(`Artifact not found: ${name}`);
+    if (a.expires < now) throw new ApiError('ResourceExpired', `Artifact ${name} has expired`);
+    switch (a.storageType) {
+      case 'error':
+        return { kind: 'error', storageType: 'error', reason: a.details.reason, message: a.details.message };
+      case 'reference':
+        return { kind: 'redirect', storageType: 'reference', url: a.details.url };
+      case 's3':
+        return {
+          kind: 'redirect',
+          storageType: 's3',
+          url: this.deps.storeUrl(a.details.prefix, 'GET', now + 30 * MIN),
+        };
+      case 'object':
+        return { kind: 'redirect', storageType: 'object', url: this.deps.objects.simpleUrl(a.details.name) };
+      default:
+        throw notFound(`Artifact not found: ${name}`);
+    }
+  }
+
+  /** artifact / latestArtifact content descriptors (error → 200, not 424). */
+  artifactContent(a: Artifact | undefined, name: string): Record<string, any> {
+    if (a?.present && a.storageType === 'object') {
+      const now = this.now();
+      return {
+        storageType: 'object',
+        name: a.details.name,
+        credentials: this.deps.issueCredentials(
+          `task-client/${a.taskId}/${a.runId}/object-download/${randomUUID()}`,
+          [`object:download:${a.details.name}`],
+          now,
+          now + 60 * MIN,
+        ),
+      };
+    }
+    const ans = this.artifactAnswer(a, name);
+    if (ans.kind === 'error') return { storageType: 'error', reason: ans.reason, message: ans.message };
+    return { storageType: ans.storageType, url: ans.url };
+  }
+
+  listArtifacts(taskId: string, runId: number): Record<string, any>[] {
+    this.getRun(taskId, runId);
+    return [...this.artifacts.values()]
+      .filter((a) => a.taskId === taskId && a.runId === runId)
+      .sort((a, b) => pgCompare(a.name, b.name))
+      .map((a) => ({ storageType: a.storageType, name: a.name, expires: iso(a.expires), contentType: a.contentType }));
+  }
+
+  artifactInfo(taskId: string, runId: number, name: string): Record<string, any> {
+    this.getRun(taskId, runId);
+    const a = this.artifacts.get(this.key(taskId, runId, name));
+    if (!a?.present) throw notFound(`Artifact not found: ${name}`);
+    return { storageType: a.storageType, name: a.name, expires: iso(a.expires), contentType: a.contentType };
+  }
+
+  /** Raw artifact records (for the conformance runner and tests). */
+  artifactsOf(taskId: string): Artifact[] {
+    return [...this.artifacts.values()].filter((a) => a.taskId === taskId).map((a) => structuredClone(a));
+  }
+
+  // ---- superseder stub ---------------------------------------------------------------------------
+
+  setSupersedes(taskId: string, list: string[]): void {
+    this.supersedes.set(taskId, [...list]);
+  }
+
+  supersedesOf(taskId: string): string[] {
+    return this.supersedes.get(taskId) ?? [taskId];
+  }
+}
+
+/** Fill in createTask defaults the way the real Queue does (services/queue/src/api.js). */
+export function normaliseDefinition(taskId: string, input: Record<string, any>): Record<string, any> {
+  let { taskQueueId, provisionerId, workerType } = input;
+  if (taskQueueId === undefined) {
+    if (provisionerId === undefined || workerType === undefined) {
+      throw inputError('Either taskQueueId or both provisionerId and workerType must be given');
+    }
+    taskQueueId = `${provisionerId}/${workerType}`;
+  } else {
+    const [p, w] = String(taskQueueId).split('/');
+    if ((provisionerId !== undefined && provisionerId !== p) || (workerType !== undefined && workerType !== w)) {
+      throw inputError(`taskQueueId \`${taskQueueId}\` does not match provisionerId/workerType`);
+    }
+    provisionerId = p;
+    workerType = w;
+  }
+  const deadline = iso(Date.parse(input.deadline));
+  const def: Record<string, any> = {
+    provisionerId,
+    workerType,
+    taskQueueId,
+    schedulerId: input.schedulerId ?? '-',
+    projectId: input.projectId ?? 'none',
+    taskGroupId: input.taskGroupId ?? taskId,
+    dependencies: input.dependencies ?? [],
+    requires: input.requires ?? 'all-completed',
+    routes: input.routes ?? [],
+    priority: input.priority ?? 'lowest',
+    retries: input.retries ?? 5,
+    created: iso(Date.parse(input.created)),
+    deadline,
+    expires: iso(
+      input.expires !== undefined ? Date.parse(input.expires) : Date.parse(deadline) + 365 * 24 * 3600 * 1000,
+    ),
+    scopes: input.scopes ?? [],
+    payload: input.payload,
+    metadata: input.metadata,
+    tags: input.tags ?? {},
+    extra: input.extra ?? {},
+  };
+  return structuredClone(def);
+}

@@ -1,0 +1,299 @@
+// Routes as data, turned into msw handlers. One wrapper does what every Taskcluster service does around
+// a handler: URL-parameter checks, fault injection, body parsing and schema validation, Hawk
+// authentication, error rendering, and the trace entry.
+import { http, type RequestHandler } from 'msw';
+import type { Auth, Caller } from './auth.ts';
+import { ApiError, errorBody, type RequestInfo } from './errors.ts';
+import type { Faults } from './faults.ts';
+import type { ObjectModel } from './object/model.ts';
+import type { PurgeModel } from './purge-cache/model.ts';
+import type { QueueModel } from './queue/model.ts';
+import { formatExpression, formatMissing, missing, type ScopeExpression } from './scopes.ts';
+import { validateInput } from './schemas.ts';
+import type { ArtifactStore } from './store.ts';
+import type { ServiceName, Trace } from './trace.ts';
+
+/** Everything the handlers share; one per running set of mock services. */
+export interface MockState {
+  model: QueueModel;
+  objects: ObjectModel;
+  purge: PurgeModel;
+  auth: Auth;
+  store: ArtifactStore;
+  trace: Trace;
+  faults: Faults;
+  longPollMs: number;
+  now: () => number;
+  /** `http://127.0.0.1:<port>` for loopback; a made-up origin for the in-process transport. */
+  rootUrl: () => string;
+  /** In-process only: match requests to this origin alone, leaving other hosts to other handlers. */
+  origin?: string;
+  files?: FileSource;
+}
+
+export interface FileSource {
+  /** A readable for a file below the root, or undefined when absent. */
+  open(path: string): Promise<{ stream: ReadableStream<Uint8Array>; size: number; contentType: string } | undefined>;
+}
+
+export interface Call {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: any;
+  caller: Caller;
+  state: MockState;
+  /** Throw 403 InsufficientScopes unless the caller satisfies `expr`. */
+  authorize(expr: ScopeExpression): void;
+  /** Attach a taskId/runId to the trace entry when the URL does not carry them. */
+  note(ids: { taskId?: string; runId?: number }): void;
+}
+
+export interface Route {
+  name: string;
+  service: ServiceName;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path template: `<param>` is one segment, `<param*>` may contain slashes (wildcard routes). */
+  path: string;
+  /** Input schema id (see schemas.ts); `optional-json` parses JSON if sent; `raw` leaves the body alone. */
+  input?: string;
+  handle(call: Call): Promise<Response> | Response;
+}
+
+const PARAM_PATTERNS: Record<string, RegExp> = {
+  taskId: /^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$/,
+  runId: /^[1-9]*[0-9]+$/,
+  taskQueueId: /^[a-zA-Z0-9-_]{1,38}\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/,
+  workerPoolId: /^[a-zA-Z0-9-_]{1,38}\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/,
+  name: /^[\x20-\x7e]+$/,
+};
+
+interface Compiled {
+  re: RegExp;
+  names: string[];
+}
+
+function compile(path: string): Compiled {
+  const names: string[] = [];
+  const src = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/<(\w+)(\\\*)?>/g, (_m, name: string, star) => {
+    names.push(name);
+    return star ? '(.+)' : '([^/]+)';
+  });
+  return { re: new RegExp(`^${src}$`), names };
+}
+
+export const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+
+const ERROR_CODES: Record<number, string> = {
+  400: 'InputError',
+  401: 'AuthenticationFailed',
+  403: 'InsufficientScopes',
+  404: 'ResourceNotFound',
+  409: 'RequestConflict',
+  410: 'ResourceExpired',
+  413: 'InputTooLarge',
+};
+
+const RECORDED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'x-taskcluster-trace-id'];
+
+/** Build one msw handler per route, all sharing `state`. */
+export function createHandlers(routes: Route[], state: MockState): RequestHandler[] {
+  return routes.map((route) => {
+    const c = compile(route.path);
+    const predicate = ({ request }: { request: Request }) => {
+      const url = new URL(request.url);
+      if (state.origin && url.origin !== state.origin) return { matches: false, params: {} };
+      const m = c.re.exec(url.pathname);
+      if (!m) return { matches: false, params: {} };
+      const params: Record<string, string> = {};
+      c.names.forEach((n, i) => {
+        params[n] = m[i + 1];
+      });
+      return { matches: true, params };
+    };
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+    return http[method](predicate, ({ request, params }) =>
+      run(route, state, request, params as Record<string, string>),
+    );
+  });
+}
+
+async function run(
+  route: Route,
+  state: MockState,
+  request: Request,
+  rawParams: Record<string, string>,
+): Promise<Response> {
+  const started = Date.now();
+  const url = new URL(request.url);
+  const time = new Date(state.now()).toISOString();
+  const params: Record<string, string> = {};
+  let paramError: string | undefined;
+  for (const [k, v] of Object.entries(rawParams)) {
+    try {
+      params[k] = decodeURIComponent(v);
+    } catch {
+      params[k] = v;
+      paramError ??= `Invalid URL parameter ${k}: bad percent-encoding`;
+    }
+    const pattern = PARAM_PATTERNS[k];
+    if (pattern && !pattern.test(params[k]))
+      paramError ??= `Invalid URL parameter ${k}: \`${params[k]}\` does not match ${pattern}`;
+  }
+  const query = Object.fromEntries(url.searchParams);
+  const headers: Record<string, string> = {};
+  for (const h of RECORDED_HEADERS) {
+    const v = request.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
+  const ids: { taskId?: string; runId?: number } = {};
+  if (params.taskId) ids.taskId = params.taskId;
+  if (params.runId && /^\d+$/.test(params.runId)) ids.runId = Number(params.runId);
+  const out: Out = { clientId: null };
+  let fault: string | undefined;
+  let response: Response;
+  const info: RequestInfo = { method: route.name, params, payload: {}, time };
+  try {
+    const f = state.faults.take({ route: route.name, method: request.method, path: url.pathname, taskId: ids.taskId });
+    let early: Response | undefined;
+    if (f) {
+      fault = f.reset ? 'reset' : f.status !== undefined ? `status ${f.status}` : `delay ${f.delayMs}ms`;
+      if (f.delayMs) await sleep(f.delayMs, request.signal);
+      if (f.reset) early = Response.error();
+      else if (f.status !== undefined) {
+        const code = f.code ?? ERROR_CODES[f.status] ?? 'InternalServerError';
+        const err = Object.assign(
+          new ApiError('InternalServerError', f.message ?? `Injected fault: ${f.status} ${code}`),
+          {
+            code,
+            status: f.status,
+          },
+        );
+        early = json(errorBody(err as ApiError, info), f.status);
+      }
+    }
+    response = early ?? (await handle(route, state, { request, url, params, query, paramError, info, ids, out }));
+  } catch (e) {
+    const err =
+      e instanceof ApiError
+        ? e
+        : new ApiError('InternalServerError', `Internal Server Error: ${(e as Error)?.message ?? e}`);
+    response = json(errorBody(err, info), err.status);
+  }
+  // The trace entry is written for faults and errors too; the response body is read from a clone.
+  const responseBody = await readJsonBody(response);
+  state.trace.record({
+    time,
+    durationMs: Date.now() - started,
+    service: route.service,
+    method: request.method,
+    path: url.pathname,
+    route: route.name,
+    clientId: out.clientId,
+    ...ids,
+    status: response.status,
+    request: {
+      ...(Object.keys(query).length ? { query } : {}),
+      headers,
+      ...(out.body !== undefined ? { body: out.body } : {}),
+    },
+    response: responseBody === undefined ? {} : { body: responseBody },
+    ...(fault ? { fault } : {}),
+  });
+  return response;
+}
+
+interface Out {
+  clientId: string | null;
+  body?: unknown;
+}
+
+interface Parsed {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  paramError: string | undefined;
+  info: RequestInfo;
+  ids: { taskId?: string; runId?: number };
+  out: Out;
+}
+
+async function handle(route: Route, state: MockState, p: Parsed): Promise<Response> {
+  const { request, url, params, query, paramError, info, ids, out } = p;
+  let body: any;
+  if (route.input !== 'raw') {
+    const text = await request.text();
+    if (text.length > 0) {
+      const ct = request.headers.get('content-type') ?? '';
+      if (route.input && route.input !== 'optional-json' && !/json/i.test(ct)) {
+        throw new ApiError('MalformedPayload', 'Payload must be JSON with Content-Type: application/json');
+      }
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw new ApiError('MalformedPayload', `Failed to parse JSON payload: ${(e as Error).message}`);
+      }
+    }
+    out.body = body === undefined ? undefined : structuredClone(body);
+    info.payload = body ?? {};
+    if (route.input && route.input !== 'optional-json') {
+      body ??= {};
+      validateInput(route.input, body, state.rootUrl());
+    }
+  }
+  if (paramError) throw new ApiError('InvalidRequestArguments', paramError);
+  const caller = await state.auth.authenticate(request);
+  out.clientId = caller.clientId;
+  const call: Call = {
+    request,
+    url,
+    params,
+    query,
+    body,
+    caller,
+    state,
+    authorize(expr) {
+      const lacking = missing(caller.scopes, expr);
+      if (lacking === null) return;
+      throw new ApiError(
+        'InsufficientScopes',
+        caller.clientId === null
+          ? `This request requires Taskcluster credentials that satisfy the following scope expression:\n\n\`\`\`\n${formatExpression(expr)}\n\`\`\``
+          : `Client ID ${caller.clientId} does not have sufficient scopes and is missing the following scopes:\n\n\`\`\`\n${formatMissing(lacking)}\n\`\`\`\n\nThis request requires the client to satisfy the following scope expression:\n\n\`\`\`\n${formatExpression(expr)}\n\`\`\``,
+      );
+    },
+    note(n) {
+      Object.assign(ids, n);
+    },
+  };
+  return await route.handle(call);
+}
+
+async function readJsonBody(response: Response): Promise<unknown> {
+  if (!/json/i.test(response.headers.get('content-type') ?? '')) return undefined;
+  try {
+    return await response.clone().json();
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
