@@ -8,6 +8,7 @@ import pino from 'pino';
 import { configProperties, loadConfig } from './config.ts';
 import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
 import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
+import { hostOs, platformFor } from './platform/index.ts';
 import { payloadSchemaPath, readSchema } from './schemas.ts';
 import { VERSION } from './version.ts';
 import { Worker } from './worker.ts';
@@ -86,7 +87,8 @@ async function run(configFile: string): Promise<void> {
     { name: 'tc-worker', base: { workerId: config.workerId } },
     pino.destination({ fd: 2, sync: true }),
   );
-  const platform = new CurrentUserPlatform();
+  // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
+  const platform = config.runTasksAsCurrentUser ? new CurrentUserPlatform() : platformFor(hostOs());
   const worker = new Worker({ config, platform, logger });
   process.on('SIGINT', () => worker.interrupt());
   process.on('SIGTERM', () => worker.terminate());

@@ -6,6 +6,7 @@ import type { TaskContext } from '../task-run.ts';
 import { abortFeature } from './abort.ts';
 import { artifactsFeature } from './artifacts.ts';
 import { backingLogFeature } from './backing-log.ts';
+import { chainOfTrustFeature } from './chain-of-trust.ts';
 import { commandExecutorFeature } from './command-executor.ts';
 import type { Feature } from './feature.ts';
 import { createLiveLogFeature } from './live-log.ts';
@@ -13,6 +14,7 @@ import { maxRunTimeFeature } from './max-run-time.ts';
 import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
+import { createSandboxFeature } from '../sandbox/feature.ts';
 
 export type WorkerFeature = Feature<ResolvedConfig, TaskContext, TaskContext>;
 
@@ -25,12 +27,16 @@ export function createFeatures(): WorkerFeature[] {
     backingLogFeature,
     // Nothing below may read the payload before it is validated.
     payloadValidatorFeature,
+    // Creates the per-task OS user (runTasksAsCurrentUser: false) before anything touches the task directory.
+    createSandboxFeature(),
     // Publishes public/logs/live.log early so the log can be watched during set-up; links it at the end.
     createLiveLogFeature(),
     // Checks groups before anything is downloaded or run.
     osGroupsFeature,
     // Downloads and mounts files, archives and caches before the commands; persists or purges caches at stop.
     mountsFeature,
+    // Before artifacts so its stop runs after their upload: certifies and signs what was uploaded.
+    chainOfTrustFeature,
     // Checks artifact expiries at start; uploads in stop, i.e. after the commands ended.
     artifactsFeature,
     // Timer starts after set-up, immediately before the commands (generic-worker 11.0.0+).

@@ -37,6 +37,11 @@ export class DarwinPlatform implements Platform {
     return [];
   }
 
+  async currentUserGroups(): Promise<string[]> {
+    const r = await runChecked(this.runner, ['id', '-Gn']);
+    return r.stdout.trim().split(/\s+/).filter(Boolean);
+  }
+
   async groupExists(name: string): Promise<boolean> {
     return (await this.runner.run(['dscl', '.', '-read', `/Groups/${name}`, 'PrimaryGroupID'])).exitCode === 0;
   }

@@ -47,9 +47,19 @@ export class LinuxPlatform implements Platform {
     this.setpriv = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p)) ?? 'setpriv';
   }
 
-  /** The environment a task user's command starts from: nothing of the worker's own. */
-  static taskUserEnv(user: TaskUser, extra: Record<string, string> = {}): Record<string, string> {
-    return { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: TASK_USER_PATH, ...extra };
+  /**
+   * The environment a task user's command starts from: HOME, USER, PATH and what the worker passes,
+   * minus variables inherited unchanged from the worker's own environment (a caller that built the
+   * env from process.env must not leak the worker's secrets or its HOME into the sandbox).
+   */
+  static taskUserEnv(
+    user: TaskUser,
+    extra: Record<string, string> = {},
+    workerEnv: NodeJS.ProcessEnv = process.env,
+  ): Record<string, string> {
+    const env: Record<string, string> = { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: TASK_USER_PATH };
+    for (const [k, v] of Object.entries(extra)) if (workerEnv[k] !== v) env[k] = v;
+    return env;
   }
 
   spawn(spec: SpawnSpec): RunningProcess {
@@ -83,6 +93,12 @@ export class LinuxPlatform implements Platform {
     const r = await this.runner.run(['getent', 'group', name]);
     if (r.exitCode !== 0) return undefined;
     return Number(r.stdout.trim().split(':')[2]);
+  }
+
+  /** Groups of the worker's own user (osGroups check when tasks run as the current user). */
+  async currentUserGroups(): Promise<string[]> {
+    const r = await runChecked(this.runner, ['id', '-Gn']);
+    return r.stdout.trim().split(/\s+/).filter(Boolean);
   }
 
   async groupExists(name: string): Promise<boolean> {

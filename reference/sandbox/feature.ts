@@ -1,0 +1,75 @@
+// The OS-user sandbox as a worker feature (runTasksAsCurrentUser: false). Always requested: with
+// runTasksAsCurrentUser: true it only says in the task log that no sandbox is in use. Otherwise,
+// per task: check osGroups exist (unknown → malformed-payload), create the task user named like
+// the task directory, hand it the task directory (but not the worker's generic-worker/ folder
+// with the backing log), and at stop kill everything it owns and delete it with its files.
+// At worker start-up, leftovers of earlier runs are purged.
+import { basename, join } from 'node:path';
+import { TaskError } from '../features/feature.ts';
+import { hostOs, platformFor } from '../platform/index.ts';
+import type { Platform, TaskUser } from '../platform/platform.ts';
+import type { ResolvedConfig } from '../config.ts';
+import type { TaskContext } from '../task-run.ts';
+import type { Feature } from '../features/feature.ts';
+import { purgeLeftovers } from './leftovers.ts';
+import { chownTree } from './owned-files.ts';
+
+export const NO_SANDBOX_MESSAGE =
+  "Tasks run as the worker's own user: no sandbox is in use (runTasksAsCurrentUser: true)";
+
+export function createSandboxFeature(
+  options: { platform?: Platform } = {},
+): Feature<ResolvedConfig, TaskContext, TaskContext> {
+  return {
+    name: 'os-user-sandbox',
+    after: ['payload-validator'],
+    async initialise(cfg) {
+      if (cfg.runTasksAsCurrentUser) return;
+      const platform = options.platform ?? platformFor(hostOs());
+      if (platform.os !== 'windows' && process.getuid?.() !== 0) {
+        throw new Error(
+          `runTasksAsCurrentUser is false, but the worker runs as uid ${process.getuid?.()}: the OS-user sandbox needs root`,
+        );
+      }
+      const purged = await purgeLeftovers(platform, { tasksDir: cfg.tasksDir });
+      if (purged.errors.length > 0)
+        throw new Error(`could not remove leftover task users:\n${purged.errors.join('\n')}`);
+    },
+    enabled: () => true,
+    requested: () => true,
+    forTask(ctx) {
+      let user: TaskUser | undefined;
+      return {
+        async start() {
+          if (ctx.config.runTasksAsCurrentUser) {
+            ctx.log.info(NO_SANDBOX_MESSAGE);
+            return;
+          }
+          const groups: string[] = Array.isArray(ctx.payload?.osGroups) ? ctx.payload.osGroups : [];
+          for (const group of groups) {
+            if (!(await ctx.platform.groupExists(group))) {
+              throw new TaskError(
+                'malformed-payload',
+                `osGroups: group ${JSON.stringify(group)} does not exist on this worker`,
+              );
+            }
+          }
+          user = await ctx.platform.createTaskUser(basename(ctx.taskDir), groups);
+          ctx.log.info(`Running task as OS user ${user.name}${user.uid === undefined ? '' : ` (uid ${user.uid})`}`);
+          await ctx.platform.chownRecursive(ctx.taskDir, user);
+          if (ctx.platform.os !== 'windows') {
+            // The backing log and other worker files stay the worker's: the task must not rewrite them.
+            await chownTree(join(ctx.taskDir, 'generic-worker'), process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+          }
+          ctx.taskUser = user;
+        },
+        async stop() {
+          if (!user) return;
+          await ctx.platform.killUserProcesses(user);
+          await ctx.platform.deleteTaskUser(user);
+          ctx.log.info(`Deleted OS user ${user.name}, its processes and its files`);
+        },
+      };
+    },
+  };
+}
