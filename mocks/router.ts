@@ -248,6 +248,8 @@ async function handle(route: Route, state: MockState, p: Parsed): Promise<Respon
     }
   }
   if (paramError) throw new ApiError('InvalidRequestArguments', paramError);
+  // The claimed Hawk id goes into the trace even when authentication then fails.
+  out.clientId = /\bid="([^"]*)"/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
   const caller = await state.auth.authenticate(request);
   out.clientId = caller.clientId;
   const call: Call = {

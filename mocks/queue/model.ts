@@ -142,13 +142,20 @@ export class QueueModel {
       a.run();
     }
     for (const t of this.tasks.values()) {
+      // In time order: a claim that expired before the deadline is claim-expired (and maybe retried)
+      // first; whatever is still open at the deadline is then deadline-exceeded.
       const last = t.runs.at(-1);
-      const open = !last || last.state === 'pending' || last.state === 'running';
-      if (open && t.deadline <= now) {
-        this.cancelInternal(t, 'deadline-exceeded');
-      } else if (last?.state === 'running' && last.takenUntil !== undefined && last.takenUntil <= now) {
+      if (
+        last?.state === 'running' &&
+        last.takenUntil !== undefined &&
+        last.takenUntil <= now &&
+        last.takenUntil < t.deadline
+      ) {
         this.resolveRun(t, last, 'exception', 'claim-expired', 'retry', last.takenUntil);
       }
+      const latest = t.runs.at(-1);
+      const open = !latest || latest.state === 'pending' || latest.state === 'running';
+      if (open && t.deadline <= now) this.cancelInternal(t, 'deadline-exceeded');
     }
     this.reschedule();
   }
@@ -309,12 +316,12 @@ export class QueueModel {
     });
   }
 
-  private addRun(t: TaskRecord, reasonCreated: ReasonCreated): Run {
+  private addRun(t: TaskRecord, reasonCreated: ReasonCreated, at = this.now()): Run {
     const run: Run = {
       runId: t.runs.length,
       state: 'pending',
       reasonCreated,
-      scheduled: this.now(),
+      scheduled: at,
       pendingSeq: this.pendingSeq++,
     };
     t.runs.push(run);
@@ -339,24 +346,25 @@ export class QueueModel {
 
   private cancelInternal(t: TaskRecord, reason: 'canceled' | 'deadline-exceeded'): void {
     const last = t.runs.at(-1);
-    const now = this.now();
+    // A deadline found late (lazy tick) is still resolved at the deadline itself.
+    const at = reason === 'deadline-exceeded' ? Math.min(this.now(), t.deadline) : this.now();
     if (!last) {
       t.runs.push({
         runId: 0,
         state: 'exception',
         reasonCreated: 'exception',
         reasonResolved: reason,
-        scheduled: now,
-        resolved: now,
+        scheduled: at,
+        resolved: at,
       });
       this.afterResolution(t);
     } else if (last.state === 'pending' || last.state === 'running') {
       last.state = 'exception';
       last.reasonResolved = reason;
-      last.resolved = now;
-      if (reason === 'deadline-exceeded') last.resolved = Math.max(now, t.deadline);
+      last.resolved = at;
       this.afterResolution(t);
     }
+    this.reschedule();
   }
 
   rerunTask(taskId: string): Record<string, any> {
@@ -542,7 +550,7 @@ export class QueueModel {
     r.resolved = at;
     if (retry && t.retriesLeft > 0) {
       t.retriesLeft--;
-      this.addRun(t, retry);
+      this.addRun(t, retry, at);
     } else {
       this.afterResolution(t);
     }
