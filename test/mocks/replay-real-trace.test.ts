@@ -49,8 +49,9 @@ const EXACT = new Set([
   'name',
 ]);
 function exactValues(v: unknown, path = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  if (Array.isArray(v)) v.forEach((x, i) => exactValues(x, `${path}[${i}]`, out));
-  else if (v && typeof v === 'object') {
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) exactValues(x, `${path}[${i}]`, out);
+  } else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       if (EXACT.has(k) && (typeof x !== 'object' || x === null)) out[`${path}.${k}`] = x;
       else exactValues(x, `${path}.${k}`, out);
@@ -161,8 +162,7 @@ describe.skipIf(!present)('replay of the real Queue trace', () => {
       }
       // Remember the temporary credentials each claim/reclaim handed out, under the real trace's clientId.
       const pairs: [Creds | undefined, Creds | undefined][] = [];
-      if (want?.tasks)
-        want.tasks.forEach((t: any, j: number) => pairs.push([t.credentials, got?.tasks?.[j]?.credentials]));
+      for (const [j, t] of (want?.tasks ?? []).entries()) pairs.push([t.credentials, got?.tasks?.[j]?.credentials]);
       if (want?.credentials) pairs.push([want.credentials, got?.credentials]);
       for (const [o, n] of pairs) if (o && n) taskCreds.set(o.clientId, n);
     }
