@@ -71,9 +71,16 @@ export function expand(text: string, vars: Record<string, string>): string {
   return out;
 }
 
-/** Deep copy of a JSON value with every string expanded. */
+/**
+ * Deep copy of a JSON value with every string expanded. A string that is exactly `${PORT:n}`
+ * becomes a number, since config files want port numbers, not strings.
+ */
 export function expandDeep<T>(value: T, vars: Record<string, string>): T {
-  if (typeof value === 'string') return expand(value, vars) as T;
+  if (typeof value === 'string') {
+    const whole = /^\$\{PORT:(\d+)\}$/.exec(value);
+    if (whole && vars[`PORT:${whole[1]}`] !== undefined) return Number(vars[`PORT:${whole[1]}`]) as T;
+    return expand(value, vars) as T;
+  }
   if (Array.isArray(value)) return value.map((v) => expandDeep(v, vars)) as T;
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, vars)])) as T;

@@ -10,6 +10,7 @@ import treeKill from 'tree-kill';
 import { skipReason } from './cases.ts';
 import { expectFor, judge } from './judge.ts';
 import { caseTrace, observeTask } from './observe.ts';
+import { freePortBlock, releasePorts } from './ports.ts';
 import { commandFor, expandDeep, KIT_DIR } from './profiles.ts';
 import type { HarnessQueue } from './queue-client.ts';
 import type {
@@ -30,6 +31,8 @@ export const WORKER_GROUP = 'tc-kit';
 const DEFAULT_TIMEOUT_SECS = 60;
 const DEFAULT_IDLE_TIMEOUT_SECS = 20;
 const MAX_OUTPUT = 1024 * 1024;
+/** Consecutive loopback ports per case, as ${PORT:0}…${PORT:3} in config templates. */
+const PORTS_PER_CASE = 4;
 
 /** What every case of a run shares. */
 export interface RunContext {
@@ -212,14 +215,16 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
   const slug = caseSlug(f.id);
   const caseDir = join(ctx.runDir, 'cases', slug);
   const faultIds: unknown[] = [];
+  const ports: number[] = [];
   try {
-    await execute(ctx, lc, rec, slug, caseDir, workerIndex, faultIds);
+    await execute(ctx, lc, rec, slug, caseDir, workerIndex, faultIds, ports);
   } catch (err) {
     rec.outcome = 'errored';
     rec.reason = `runner: ${(err as Error).message}`;
   } finally {
     rec.durationMs = Date.now() - started;
     for (const id of faultIds) ctx.faults.remove?.(id);
+    releasePorts(ports);
     if (!ctx.keepDirs) rmSync(caseDir, { recursive: true, force: true, maxRetries: 3 });
   }
   return rec;
@@ -233,6 +238,7 @@ async function execute(
   caseDir: string,
   workerIndex: number,
   faultIds: unknown[],
+  ports: number[],
 ): Promise<void> {
   const f = lc.fixture;
   const plans = taskPlans(f);
@@ -260,6 +266,10 @@ async function execute(
     KIT: KIT_DIR,
   };
   for (const p of plans) vars[`TASK_ID:${p.alias}`] = p.taskId;
+  ports.push(...(await freePortBlock(PORTS_PER_CASE)));
+  ports.forEach((port, i) => {
+    vars[`PORT:${i}`] = String(port);
+  });
   const main = plans.find((p) => p.alias === 'main') ?? plans[0];
   if (main) vars.TASK_ID = main.taskId;
 
@@ -295,22 +305,20 @@ async function execute(
   const argv = commandFor(ctx.profile, vars);
   const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
   const result = await spawnWorker(argv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
-    caseTrace(
-      ctx.trace(),
-      plans.map((p) => p.taskId),
-      slug,
-    ),
+    caseTrace(ctx.trace(), taskIds, slug),
   );
 
+  // The worker's wire trace: what it sent up to its exit, without the harness's own calls.
+  const all = ctx.trace();
+  const cutoff = all.length > 0 ? all[all.length - 1].seq : 0;
+  const workerTrace = caseTrace(all, taskIds, slug).filter(
+    (e) => e.seq <= cutoff && e.clientId !== ctx.harness.credentials.clientId,
+  );
   const tasks: Record<string, ObservedTask> = {};
   for (const p of plans) tasks[p.taskId] = await observeTask(ctx.harness, p.taskId);
   const obs: Observation = {
     ...result,
-    trace: caseTrace(
-      ctx.trace(),
-      plans.map((p) => p.taskId),
-      slug,
-    ),
+    trace: workerTrace,
     tasks,
     config,
     profile: { name: ctx.profile.name, generation: ctx.profile.generation },
