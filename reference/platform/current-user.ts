@@ -40,9 +40,18 @@ export class CurrentUserPlatform implements Platform {
         done = true;
         resolveExit({ exitCode: null, signal: null, startError: err });
       });
-      child.once('close', (code, signal) => {
+      // Done at 'exit', not 'close': a background grandchild may hold stdout open for ever (generic-worker
+      // writes straight to the log file and does not wait for it). Output still in the pipes is read for
+      // a short grace period, then the pipes are dropped.
+      child.once('exit', (code, signal) => {
         done = true;
-        resolveExit({ exitCode: code, signal });
+        const drained = new Promise<void>((r) => child.once('close', () => r()));
+        const grace = new Promise<void>((r) => setTimeout(r, 500).unref());
+        void Promise.race([drained, grace]).then(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          resolveExit({ exitCode: code, signal });
+        });
       });
     });
     return {
