@@ -1,0 +1,59 @@
+// queue.credentials.*: the run's temporary credentials (Q-12..Q-16).
+import { BOTH, q, tc } from '../lib/sources.ts';
+import type { Statement } from '../types.ts';
+import * as c from './credentials.check.ts';
+
+const area = 'queue';
+
+export const statements: Statement[] = [
+  {
+    id: 'queue.credentials.run-signed',
+    area,
+    level: 'MUST',
+    text: "The worker signs reclaimTask, report*, createArtifact and finishArtifact for a run with that run's temporary credentials, certificate included.",
+    source: [
+      q(12),
+      tc('services/queue/src/task-creds.js'),
+      tc('ui/docs/reference/platform/queue/worker-interaction.mdx'),
+    ],
+    generations: BOTH,
+    check: c.runSigned,
+  },
+  {
+    id: 'queue.credentials.scoped-to-run',
+    area,
+    level: 'MUST',
+    subject: 'queue',
+    text: "A run's credentials carry exactly the reclaim-task, resolve-task and create-artifact scopes of that run plus task.scopes, and expire at takenUntil.",
+    source: [q(13), tc('services/queue/src/task-creds.js')],
+    generations: BOTH,
+    check: c.scopedToRun,
+  },
+  {
+    id: 'queue.credentials.replace-after-reclaim',
+    area,
+    level: 'SHOULD',
+    text: 'After a successful reclaim the worker uses the new credentials in place of the old ones, in proxies and features too.',
+    source: [q(14), tc('services/queue/src/api.js'), tc('workers/generic-worker/taskcluster_proxy_feature.go')],
+    generations: BOTH,
+    check: c.replaceAfterReclaim,
+  },
+  {
+    id: 'queue.credentials.proxy-authorized-scopes',
+    area,
+    level: 'MUST',
+    text: 'A worker that proxies calls for the task restricts them to authorizedScopes = task.scopes, so task code cannot resolve its own run.',
+    source: [q(15), tc('ui/docs/reference/platform/queue/worker-interaction.mdx')],
+    generations: BOTH,
+    check: c.proxyAuthorizedScopes,
+  },
+  {
+    id: 'queue.credentials.not-exposed',
+    area,
+    level: 'SHOULD',
+    text: "The worker exposes neither the run's credentials nor its own access token to task code or logs.",
+    source: [q(16), tc('ui/docs/reference/platform/queue/worker-interaction.mdx')],
+    generations: BOTH,
+    check: c.notExposed,
+  },
+];

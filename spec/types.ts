@@ -1,0 +1,149 @@
+// The contracts between the spec and its consumers (decisions/0001): what a statement is,
+// what a run recorded (Observation), and what a checker returns. Types only, no behaviour.
+
+/** One HTTP exchange recorded by the mock (both transports produce the same shape). */
+export interface TraceEntry {
+  seq: number;
+  time: string;
+  durationMs: number;
+  service: 'queue' | 'object' | 'purge-cache' | 'store' | 'superseder' | 'files';
+  method: string;
+  path: string;
+  /** Taskcluster API method name, e.g. 'claimWork', 'reclaimTask', 'createArtifact', or 'storePut'. */
+  route: string;
+  clientId: string | null;
+  taskId?: string;
+  runId?: number;
+  status: number;
+  request: { query?: Record<string, string>; headers?: Record<string, string>; body?: unknown };
+  response: { body?: unknown };
+  fault?: string;
+}
+
+export interface ObservedArtifact {
+  runId: number;
+  name: string;
+  storageType: string;
+  contentType?: string;
+  contentEncoding?: string;
+  sha256?: string;
+  /** Decoded content (after any Content-Encoding was undone). */
+  body?: Buffer;
+}
+
+export interface ObservedTask {
+  definition: any;
+  /** Queue status structure with runs. */
+  status: any;
+  artifacts: ObservedArtifact[];
+  /** Decoded public/logs/live_backing.log of the last run. */
+  log?: string;
+}
+
+export type Generation = 'v11' | 'current';
+export type Level = 'MUST' | 'SHOULD' | 'MAY';
+
+/** What one case's run recorded; built by conformance/, read by checkers. */
+export interface Observation {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** Only this case's task queue / tasks. */
+  trace: TraceEntry[];
+  /** Keyed by taskId. */
+  tasks: Record<string, ObservedTask>;
+  config: Record<string, unknown>;
+  profile: { name: string; generation: Generation };
+  platform: NodeJS.Platform;
+}
+
+/** Expected resolution of one run. */
+export interface ExpectedRun {
+  state: 'pending' | 'running' | 'completed' | 'failed' | 'exception';
+  reasonResolved?: string;
+  reasonCreated?: string;
+}
+
+export interface ExpectedArtifact {
+  name: string;
+  storageType?: string;
+  contentType?: string;
+  contentEncoding?: string;
+  sha256?: string;
+  contentMatches?: string;
+  absent?: boolean;
+  /** For error artifacts: the expected reason. */
+  reason?: string;
+  runId?: number;
+}
+
+export interface TextExpectation {
+  contains?: string[];
+  notContains?: string[];
+  matches?: string[];
+}
+
+export interface TraceExpectation {
+  route: string;
+  minCount?: number;
+  maxCount?: number;
+  status?: number;
+}
+
+export interface Expect {
+  exitCode?: number;
+  runs?: ExpectedRun[];
+  log?: TextExpectation;
+  artifacts?: ExpectedArtifact[];
+  trace?: TraceExpectation[];
+  stdout?: TextExpectation;
+  stderr?: TextExpectation;
+  /** stdout and stderr together, for workers that log to either. */
+  output?: TextExpectation;
+}
+
+/**
+ * The case a checker is judging: the fixture with `expect` already resolved for the
+ * worker's generation (expectByGeneration merged over expect), placeholders substituted.
+ */
+export interface CaseExpectation {
+  id: string;
+  kind: 'task' | 'worker';
+  statements: string[];
+  level?: Level;
+  expect: Expect;
+  task?: any;
+  tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log'> }>;
+  setup?: Record<string, any>;
+  /** alias -> taskId, the main task under 'main' (optional; checkers fall back to every task). */
+  taskIds?: Record<string, string>;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  message: string;
+}
+
+/** A checker; `null` means the observation does not exercise the statement. */
+export type Checker = (obs: Observation, c: CaseExpectation) => CheckResult | null;
+
+export interface Statement {
+  id: string;
+  area: string;
+  level: Level;
+  text: string;
+  /** Upstream file and anchor, or seed section. */
+  source: string[];
+  generations: Generation[];
+  /** When sources disagree: both, and which wins. */
+  divergence?: string;
+  check?: Checker;
+  /** Platforms the statement applies to; absent = all. */
+  platforms?: Array<'linux' | 'darwin' | 'windows'>;
+  /** Who the statement binds: the worker (default) or the Queue (the mock is held to it). */
+  subject?: 'worker' | 'queue';
+  /** Why no fixture can exercise this statement, when none does. */
+  untestable?: string;
+}
