@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import pino from 'pino';
+import { runVerifyCot } from './chain-of-trust/verify.ts';
 import { configProperties, loadConfig } from './config.ts';
 import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
 import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
@@ -206,6 +207,21 @@ export function buildProgram(): Command {
           `Could not grant window station access: ${why}`,
         ),
       );
+    });
+
+  program
+    .command('verify-cot')
+    .description("Verifies a task run's chain of trust through the Queue: signature, then every artifact's sha256.")
+    .requiredOption('--task-id <TASK-ID>', 'Task whose chain of trust to verify.')
+    .requiredOption('--root-url <ROOT-URL>', 'Taskcluster root URL.')
+    .option('--run-id <RUN-ID>', 'Run to verify (default: the latest).')
+    .option('--openpgp-public-key <FILE>', 'Armored OpenPGP public key: checks public/chainOfTrust.json.asc.')
+    .option(
+      '--ed25519-public-key <KEY>',
+      'base64 ed25519 public key (or a file holding it): checks public/chain-of-trust.json.sig.',
+    )
+    .action(async (opts) => {
+      process.exitCode = await runVerifyCot(opts);
     });
 
   return program;
