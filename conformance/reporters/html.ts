@@ -87,7 +87,7 @@ function caseDetail(r: CaseRecord, statements: Map<string, StatementSummary>): s
 <table><thead><tr><th>run</th><th>state</th><th>reasonCreated</th><th>reasonResolved</th><th>workerId</th></tr></thead><tbody>${runs || '<tr><td colspan="5">no runs</td></tr>'}</tbody></table>
 <table><thead><tr><th>run</th><th>artifact</th><th>storage</th><th>content type</th><th>encoding</th><th>sha256</th><th>reason / url</th></tr></thead><tbody>${arts || '<tr><td colspan="7">no artifacts</td></tr>'}</tbody></table>
 ${bodies}
-<h5>Task log (public/logs/live_backing.log)</h5><pre class="log">${esc(clip(t.log)) || '<span class="muted">(none)</span>'}</pre></div>`;
+<h5>Task log (public/logs/live_backing.log)</h5><pre class="log task-log">${esc(clip(t.log)) || '<span class="muted">(none)</span>'}</pre></div>`;
         })
         .join('')
     : '';
