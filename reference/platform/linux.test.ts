@@ -53,6 +53,16 @@ describe('LinuxPlatform as the current user', () => {
     expect(!existsSync(`/proc/${child}`) || /State:\s+Z/.test(readStatus(child))).toBe(true);
   });
 
+  it('builds a task user env from HOME/USER/PATH and what the worker passes, minus its own inherited vars', () => {
+    const user = { name: 'task_x', home: '/home/task_x', groups: [] };
+    const env = LinuxPlatform.taskUserEnv(
+      user,
+      { TASK_ID: 'abc', HOME: '/root', SECRET: 'worker-secret', PATH: '/custom' },
+      { HOME: '/root', SECRET: 'worker-secret', PATH: '/usr/bin' },
+    );
+    expect(env).toEqual({ HOME: '/home/task_x', USER: 'task_x', LOGNAME: 'task_x', PATH: '/custom', TASK_ID: 'abc' });
+  });
+
   it('reports a command that cannot start as startError', async () => {
     const proc = new LinuxPlatform().spawn({ command: ['/nonexistent/cmd'], cwd: tmpdir(), env: {} });
     const exit = await proc.exited;
@@ -69,7 +79,9 @@ function readStatus(pid: number): string {
 }
 
 describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs root and setpriv)', () => {
-  const platform = new LinuxPlatform({ homesDir: mkdtempSync(path.join(tmpdir(), 'homes-')) });
+  // Its own user prefix: a tc-worker started by another test file purges every task_* user.
+  const prefix = `tct${suffix}_`;
+  const platform = new LinuxPlatform({ homesDir: mkdtempSync(path.join(tmpdir(), 'homes-')), userPrefix: prefix });
   chmodSync(platform.homesDir, 0o755); // like /home: task users must be able to traverse it
   const created: TaskUser[] = [];
   const group = `tcgrp_${suffix}`;
@@ -84,15 +96,15 @@ describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs ro
   it('knows which groups exist', async () => {
     expect(await platform.groupExists(group)).toBe(true);
     expect(await platform.groupExists(`nogroup_${suffix}x`)).toBe(false);
-    await expect(platform.createTaskUser(`task_g${suffix}`, [`nogroup_${suffix}x`])).rejects.toThrow(/does not exist/);
+    await expect(platform.createTaskUser(`${prefix}g`, [`nogroup_${suffix}x`])).rejects.toThrow(/does not exist/);
   });
 
   it('rejects a user name useradd would refuse, saying why', async () => {
-    await expect(platform.createTaskUser('task_has space', [])).rejects.toThrow(/invalid task user name/);
+    await expect(platform.createTaskUser(`${prefix}has space`, [])).rejects.toThrow(/invalid task user name/);
   });
 
   it('runs as the task user with a clean env and supplementary groups, then leaves nothing behind', async () => {
-    const user = await platform.createTaskUser(`task_${suffix}`, [group]);
+    const user = await platform.createTaskUser(`${prefix}u`, [group]);
     created.push(user);
     expect(user.uid).toBeGreaterThan(0);
     expect(statSync(user.home).uid).toBe(user.uid);
@@ -155,7 +167,7 @@ describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs ro
   });
 
   it('purges leftover task users and task directories at start-up', async () => {
-    const user = await platform.createTaskUser(`task_l${suffix}`, []);
+    const user = await platform.createTaskUser(`${prefix}l`, []);
     created.push(user);
     const tasksDir = mkdtempSync(path.join(tmpdir(), 'tasks-'));
     await mkdir(path.join(tasksDir, `task_old${suffix}`));

@@ -22,6 +22,8 @@ export interface LinuxOptions {
   homesDir?: string;
   /** Where to look for files a task user left behind. */
   sharedTempDirs?: string[];
+  /** Prefix that marks task users (and leftovers to purge); tests use their own to stay apart. */
+  userPrefix?: string;
 }
 
 interface PasswdEntry {
@@ -36,14 +38,19 @@ export class LinuxPlatform implements Platform {
   readonly runner: CommandRunner;
   readonly homesDir: string;
   readonly sharedTempDirs: string[];
+  readonly userPrefix: string;
   readonly setpriv: string;
   /** Numeric supplementary gids per task user, resolved once at creation. */
   private readonly groupIds = new Map<string, number[]>();
+  /** Directories handed to a task user (task directories): the worker removes them itself after
+   * uploading artifacts and the log from them, so the temp-dir sweep must not. */
+  private readonly handedOver = new Map<string, Set<string>>();
 
   constructor(options: LinuxOptions = {}) {
     this.runner = options.runner ?? new SystemRunner();
     this.homesDir = options.homesDir ?? '/home';
     this.sharedTempDirs = options.sharedTempDirs ?? SHARED_TEMP_DIRS;
+    this.userPrefix = options.userPrefix ?? 'task_';
     this.setpriv = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p)) ?? 'setpriv';
   }
 
@@ -141,14 +148,15 @@ export class LinuxPlatform implements Platform {
     const home = entry?.home ?? user.home;
     if (uid !== undefined) {
       await killAllOf(uid);
-      await removeOwned(uid, this.sharedTempDirs);
+      await removeOwned(uid, this.sharedTempDirs, this.handedOver.get(user.name) ?? new Set());
     }
     if (entry) {
-      // 12: home could not be removed (already gone) — removed below either way.
-      await runChecked(this.runner, ['userdel', '--remove', '--force', user.name], { okExitCodes: [0, 12] });
+      // 6: already gone (deleted concurrently); 12: home could not be removed — removed below either way.
+      await runChecked(this.runner, ['userdel', '--remove', '--force', user.name], { okExitCodes: [0, 6, 12] });
     }
     if (home && path.basename(home) === user.name) await rm(home, { recursive: true, force: true });
     this.groupIds.delete(user.name);
+    this.handedOver.delete(user.name);
     if (await this.passwd(user.name)) throw new Error(`task user ${user.name} still exists after userdel`);
   }
 
@@ -157,12 +165,15 @@ export class LinuxPlatform implements Platform {
     return r.stdout
       .split('\n')
       .map((line) => line.split(':')[0] ?? '')
-      .filter((name) => name.startsWith('task_'));
+      .filter((name) => name.startsWith(this.userPrefix));
   }
 
   async chownRecursive(dir: string, user: TaskUser): Promise<void> {
     if (user.uid === undefined || user.gid === undefined) throw new Error(`task user ${user.name} has no uid/gid`);
     await chownTree(dir, user.uid, user.gid);
+    const dirs = this.handedOver.get(user.name) ?? new Set<string>();
+    dirs.add(path.resolve(dir));
+    this.handedOver.set(user.name, dirs);
   }
 
   async makePrivate(file: string): Promise<void> {

@@ -1,0 +1,87 @@
+// The OS-user sandbox end to end: a real `tc-worker run` (runTasksAsCurrentUser: false, as root)
+// against the mock Queue runs tasks that try to leave things behind, and afterwards the task user,
+// its processes, its home, its task directory and its files in /tmp are gone.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processesOf } from '../../reference/sandbox/linux-procs.ts';
+import { type Harness, lastRun, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+
+const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
+const sh = (script: string) => ['/bin/sh', '-c', script];
+
+describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (needs root, setpriv, useradd)', () => {
+  let h: Harness;
+  let result: { code: number | null; stdout: string; stderr: string };
+  const ids: Record<string, string> = {};
+  const marker = `tc-sandbox-${process.pid}-${Date.now()}`;
+  let homes: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    chmodSync(h.dir, 0o755); // like /home: task users must be able to reach their task directory
+    homes = join(h.dir, 'homes');
+    mkdirSync(homes);
+    ids.leaver = await h.createTask({
+      command: [
+        sh(
+          `echo "who=$(id -un) uid=$(id -u) home=$HOME"; touch ~/in-home "$TASK_WORKDIR/in-taskdir" /tmp/${marker}; ` +
+            // A double-forked, SIGTERM-ignoring sleeper that leaves the task's process group.
+            `(trap '' TERM; setsid sh -c "trap '' TERM; exec sleep 300" </dev/null >/dev/null 2>&1 &); echo started`,
+        ),
+        sh('test -e ~/in-home && echo second-command-sees-home'),
+      ],
+      maxRunTime: 30,
+    });
+    ids.badGroup = await h.createTask({ command: [sh('echo never')], maxRunTime: 30, osGroups: ['no_such_group_tcw'] });
+    result = await runWorker(h, h.config({ runTasksAsCurrentUser: false, numberOfTasksToRun: 2 }), 50_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('serves both tasks and exits 0', () => {
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('runs the commands as a fresh task_* user with its own home and says so in the log', async () => {
+    expect(await lastRun(h, ids.leaver!)).toMatchObject({ state: 'completed' });
+    const log = await taskLog(h, ids.leaver!);
+    const m = /who=(task_\S+) uid=(\d+) home=(\S+)/.exec(log);
+    expect(m, log).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(log).toContain(`Running task as OS user ${m![1]} (uid ${m![2]})`);
+    expect(log).toContain('second-command-sees-home');
+    expect(log).toContain(`Deleted OS user ${m![1]}`);
+  });
+
+  it('leaves nothing behind: no user, no processes, no home, no task directory, no /tmp files', async () => {
+    const log = await taskLog(h, ids.leaver!);
+    const [, name, uid, home] = /who=(task_\S+) uid=(\d+) home=(\S+)/.exec(log)!;
+    expect(spawnSync('getent', ['passwd', name!]).status).not.toBe(0);
+    expect(await processesOf(Number(uid))).toEqual([]);
+    expect(existsSync(home!)).toBe(false);
+    expect(existsSync(`/tmp/${marker}`)).toBe(false);
+    const tasksDir = join(h.dir, 'tasks');
+    expect(existsSync(tasksDir) ? readdirSync(tasksDir) : []).toEqual([]);
+    const leftovers = execFileSync('getent', ['passwd'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}:`));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('resolves a task with an unknown osGroup as malformed-payload, naming the group', async () => {
+    expect(await lastRun(h, ids.badGroup!)).toMatchObject({ state: 'exception', reasonResolved: 'malformed-payload' });
+    expect(await taskLog(h, ids.badGroup!)).toContain('"no_such_group_tcw" does not exist');
+  });
+
+  it('keeps the backing log the worker’s: the task directory is the user’s, generic-worker/ is not', () => {
+    // Read from the worker's own stderr log: it must not report failures from the sandbox stop.
+    expect(result.stderr).not.toMatch(/could not delete task user|survived .* kill rounds/);
+    expect(readFileSync('/etc/passwd', 'utf8')).not.toContain(marker);
+  });
+});
