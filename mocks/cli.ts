@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Client } from './auth.ts';
 import { type FaultRule, validateFaultRule } from './faults.ts';
-import { startMockServices } from './services.ts';
 
 class UsageError extends Error {}
 
@@ -109,6 +108,8 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) fail(e.message);
     throw e;
   }
+  // Loaded only once the arguments are known to be good, so a usage error exits at once.
+  const { startMockServices } = await import('./services.ts');
   let services: Awaited<ReturnType<typeof startMockServices>>;
   try {
     services = await startMockServices({
