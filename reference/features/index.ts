@@ -14,6 +14,8 @@ import { maxRunTimeFeature } from './max-run-time.ts';
 import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
+import { supersedeFeature } from './supersede.ts';
+import { taskclusterProxyFeature } from './taskcluster-proxy.ts';
 import { createSandboxFeature } from '../sandbox/feature.ts';
 
 export type WorkerFeature = Feature<ResolvedConfig, TaskContext, TaskContext>;
@@ -31,10 +33,14 @@ export function createFeatures(): WorkerFeature[] {
     createSandboxFeature(),
     // Publishes public/logs/live.log early so the log can be watched during set-up; links it at the end.
     createLiveLogFeature(),
+    // Proxy up before mounts and commands; TASKCLUSTER_PROXY_URL goes into the command environment.
+    taskclusterProxyFeature,
     // Checks groups before anything is downloaded or run.
     osGroupsFeature,
     // Downloads and mounts files, archives and caches before the commands; persists or purges caches at stop.
     mountsFeature,
+    // Asks supersederUrl (v11); a superseded task resolves exception/superseded before any command runs.
+    supersedeFeature,
     // Before artifacts so its stop runs after their upload: certifies and signs what was uploaded.
     chainOfTrustFeature,
     // Checks artifact expiries at start; uploads in stop, i.e. after the commands ended.

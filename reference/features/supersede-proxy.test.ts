@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { supersedingTask } from './supersede.ts';
+import { hawkHeader, upstreamUrl } from './taskcluster-proxy.ts';
+
+describe('supersedingTask', () => {
+  it('is the first listed task unless that is this task or the list is empty', () => {
+    expect(supersedingTask({ supersedes: ['B', 'A'] }, 'A')).toBe('B');
+    expect(supersedingTask({ supersedes: ['A', 'B'] }, 'A')).toBeUndefined();
+    expect(supersedingTask({ supersedes: [] }, 'A')).toBeUndefined();
+    expect(() => supersedingTask({ supersedes: 'B' }, 'A')).toThrow(/expected \{"supersedes"/);
+    expect(() => supersedingTask([1], 'A')).toThrow();
+  });
+});
+
+describe('taskcluster proxy helpers', () => {
+  it('maps proxy paths to <rootUrl>/api/<service>/<version>/...', () => {
+    expect(upstreamUrl('http://tc/', '/queue/v1/task/X?a=1')).toBe('http://tc/api/queue/v1/task/X?a=1');
+    expect(upstreamUrl('http://tc', '/api/queue/v1/ping')).toBe('http://tc/api/queue/v1/ping');
+    expect(upstreamUrl('http://tc', '/queue')).toBeUndefined();
+  });
+
+  it('signs with ext carrying authorizedScopes and the parsed certificate', () => {
+    const cert = { version: 1, scopes: ['a'], start: 1, expiry: 2, seed: 's', signature: 'x' };
+    const header = hawkHeader(
+      'http://tc/api/queue/v1/ping',
+      'GET',
+      { clientId: 'task-client/T/0/on/g/w/until/1', accessToken: 'secret', certificate: JSON.stringify(cert) },
+      ['queue:get-artifact:private/x'],
+    );
+    expect(header).toMatch(
+      /^Hawk id="task-client\/T\/0\/on\/g\/w\/until\/1", ts="\d+", nonce="[^"]+", ext="[^"]+", mac="[^"]+"$/,
+    );
+    const ext = JSON.parse(Buffer.from(/ext="([^"]+)"/.exec(header)![1]!, 'base64').toString());
+    expect(ext).toEqual({ authorizedScopes: ['queue:get-artifact:private/x'], certificate: cert });
+  });
+});

@@ -1,0 +1,130 @@
+// features.taskclusterProxy: an HTTP proxy on loopback that forwards `<proxy>/<service>/<version>/<path>`
+// (or `<proxy>/api/<service>/...`) to `<rootUrl>/api/<service>/<version>/<path>`, Hawk-signed with the
+// run's current temporary credentials (read per request, so every reclaim's new credentials are used at
+// once) and restricted to the task's scopes through ext.authorizedScopes. TASKCLUSTER_PROXY_URL tells the
+// commands where it is. Bodies stream both ways; redirects are passed back, not followed.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import hawk from 'hawk';
+import { request } from 'undici';
+import type { ResolvedConfig } from '../config.ts';
+import type { TaskCredentials } from '../queue.ts';
+import type { TaskContext } from '../task-run.ts';
+import { type Feature, TaskError, type TaskFeature } from './feature.ts';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'authorization',
+]);
+
+/** The upstream URL for a proxy request path, or undefined when it names no service. */
+export function upstreamUrl(rootUrl: string, reqUrl: string): string | undefined {
+  const u = new URL(reqUrl, 'http://proxy');
+  const parts = u.pathname
+    .replace(/^\/api\//, '/')
+    .split('/')
+    .filter(Boolean);
+  if (parts.length < 2) return undefined;
+  return `${rootUrl.replace(/\/+$/, '')}/api/${parts.join('/')}${u.search}`;
+}
+
+/** The Hawk Authorization header Taskcluster expects for temporary credentials + authorizedScopes. */
+export function hawkHeader(url: string, method: string, creds: TaskCredentials, authorizedScopes: string[]): string {
+  const ext: Record<string, unknown> = { authorizedScopes };
+  if (creds.certificate) {
+    ext.certificate = typeof creds.certificate === 'string' ? JSON.parse(creds.certificate) : creds.certificate;
+  }
+  return hawk.client.header(url, method, {
+    credentials: { id: creds.clientId, key: creds.accessToken, algorithm: 'sha256' },
+    ext: Buffer.from(JSON.stringify(ext)).toString('base64'),
+  }).header;
+}
+
+class ProxyTask implements TaskFeature {
+  private readonly ctx: TaskContext;
+  private server: Server | undefined;
+
+  constructor(ctx: TaskContext) {
+    this.ctx = ctx;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { ctx } = this;
+    const target = upstreamUrl(ctx.config.rootUrl, req.url ?? '/');
+    if (!target) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('taskcluster-proxy: use /<service>/<version>/<path>, e.g. /queue/v1/ping\n');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const method = req.method ?? 'GET';
+    headers.authorization = hawkHeader(target, method, ctx.credentials.credentials, ctx.task.scopes ?? []);
+    const hasBody = !['GET', 'HEAD'].includes(method);
+    try {
+      const up = await request(target, { method: method as 'GET', headers, body: hasBody ? req : undefined });
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+      res.writeHead(up.statusCode, out);
+      for await (const chunk of up.body) res.write(chunk);
+      res.end();
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`taskcluster-proxy: upstream request failed: ${(err as Error).message}\n`);
+    }
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(ctx.config.taskclusterProxyPort, '127.0.0.1', () => resolve());
+      });
+    } catch (err) {
+      throw new TaskError(
+        'internal-error',
+        `[taskcluster-proxy] Could not start taskcluster proxy: ${(err as Error).message}`,
+      );
+    }
+    this.server = server;
+    const { port } = server.address() as AddressInfo;
+    ctx.env.TASKCLUSTER_PROXY_URL = `http://127.0.0.1:${port}`;
+    ctx.log.info(`[taskcluster-proxy] Successfully started taskcluster-proxy on port ${port}`);
+    // Log each credential refresh as generic-worker does (requests always read the current ones).
+    const run = ctx.credentials;
+    const replace = run.replace.bind(run);
+    run.replace = (creds: TaskCredentials) => {
+      replace(creds);
+      ctx.log.info(`[taskcluster-proxy] Successfully refreshed taskcluster-proxy credentials: ${creds.clientId}`);
+    };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+export const taskclusterProxyFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
+  name: 'taskcluster-proxy',
+  after: ['payload-validator'],
+  enabled: () => true,
+  requested: (ctx) => ctx.payload?.features?.taskclusterProxy === true,
+  forTask: (ctx) => new ProxyTask(ctx),
+};
