@@ -1,0 +1,203 @@
+// tc-worker process lifecycle against the mock Queue: exit codes 68/69/71/72, cancellation, reclaiming
+// with fresh temporary credentials (Hawk-verified by the mock), and retries of Queue 5xx answers.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, lastRun, PROVISIONER, runWorker, startHarness, startWorker, taskLog } from './harness.ts';
+
+const posix = process.platform !== 'win32';
+const sh = (script: string) => ['/bin/sh', '-c', script];
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+async function running(h: Harness, taskId: string) {
+  return until(`${taskId} running`, async () => ((await lastRun(h, taskId)).state === 'running' ? true : undefined));
+}
+
+const workerSecret = 'worker-secret-token-0123456789';
+
+describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A worker client that may only claim: every task-scoped call must use the run's temporary credentials.
+    h = await startHarness({
+      claimTimeoutSeconds: 3,
+      clients: [
+        {
+          clientId: 'e2e/worker',
+          accessToken: workerSecret,
+          scopes: [`queue:claim-work:${PROVISIONER}/*`, 'queue:worker-id:e2e/*'],
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const cfg = (o: Record<string, unknown> = {}) =>
+    h.config({ clientId: 'e2e/worker', accessToken: workerSecret, reclaimBeforeSecs: 180, ...o });
+
+  it('exits 68 after idleTimeoutSecs without a claim', async () => {
+    const r = await runWorker(h, cfg({ idleTimeoutSecs: 1, numberOfTasksToRun: 0 }));
+    expect(r.code).toBe(68);
+  });
+
+  it('exits 69 on an internal error (tasksDir cannot be created)', async () => {
+    const file = join(h.dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await runWorker(h, cfg({ tasksDir: join(file, 'tasks') }));
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain('internal error');
+  });
+
+  it('reclaims before takenUntil with fresh temporary credentials; Hawk verified for both kinds', async () => {
+    const taskId = await h.createTask({ command: [sh('sleep 2; echo done')], maxRunTime: 30 });
+    const from = h.mock.trace.last();
+    const r = await runWorker(h, cfg());
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect((await lastRun(h, taskId)).state).toBe('completed');
+    const trace = h.mock.trace.since(from).filter((e) => e.service === 'queue' && e.clientId !== h.mock.admin.clientId);
+    const claims = trace.filter((e) => e.route === 'claimWork');
+    expect(claims.length).toBeGreaterThan(0);
+    for (const e of claims) expect([e.clientId, e.status]).toEqual(['e2e/worker', 200]);
+    const taskCalls = trace.filter((e) => e.taskId === taskId);
+    expect(taskCalls.every((e) => e.status < 400 && e.clientId?.startsWith(`task-client/${taskId}/0/`))).toBe(true);
+    const reclaims = taskCalls.filter((e) => e.route === 'reclaimTask');
+    expect(reclaims.length).toBeGreaterThan(0);
+    // Every call after a reclaim is signed with the credentials that reclaim returned.
+    const last = reclaims.at(-1)!;
+    const newUntil = Date.parse((last.response.body as { takenUntil: string }).takenUntil) / 1000;
+    const after = taskCalls.filter((e) => e.seq > last.seq);
+    expect(after.map((e) => e.route)).toContain('reportCompleted');
+    for (const e of after) expect(e.clientId).toContain(`/until/${newUntil}`);
+    expect(r.stderr + r.stdout).not.toContain(workerSecret);
+  });
+
+  it('a cancelled task is killed and not reported; the worker keeps serving', async () => {
+    const pidFile = join(h.dir, 'cancel.pid');
+    const a = await h.createTask({ command: [sh(`echo $$ > '${pidFile}'; exec sleep 60`)], maxRunTime: 60 });
+    const b = await h.createTask({ command: [sh('echo after-cancel')], maxRunTime: 30 });
+    const from = h.mock.trace.last();
+    const w = startWorker(h, cfg({ numberOfTasksToRun: 2 }));
+    await running(h, a);
+    const pid = await until('pid file', () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8')) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    await h.queue.cancelTask(a);
+    const { code } = await w.exit;
+    expect(code, w.stderr().slice(-2000)).toBe(0);
+    const runA = await lastRun(h, a);
+    expect([runA.state, runA.reasonResolved]).toEqual(['exception', 'canceled']);
+    expect(alive(pid)).toBe(false);
+    const reports = h.mock.trace
+      .since(from)
+      .filter((e) => e.taskId === a && /^report/.test(e.route) && e.clientId !== h.mock.admin.clientId);
+    expect(reports).toEqual([]);
+    expect((await lastRun(h, b)).state).toBe('completed');
+  });
+
+  it('SIGINT: stops claiming, finishes the running task, exits 71', async () => {
+    const release = join(h.dir, 'release-sigint');
+    const taskId = await h.createTask({
+      command: [sh(`while [ ! -f '${release}' ]; do sleep 0.05; done; echo finished`)],
+      maxRunTime: 60,
+    });
+    const w = startWorker(h, cfg({ numberOfTasksToRun: 0, idleTimeoutSecs: 0 }));
+    await running(h, taskId);
+    w.child.kill('SIGINT');
+    writeFileSync(release, '');
+    const { code } = await w.exit;
+    expect(code, w.stderr().slice(-2000)).toBe(71);
+    const run = await lastRun(h, taskId);
+    expect([run.state, run.reasonResolved]).toEqual(['completed', 'completed']);
+    expect(await taskLog(h, taskId)).toContain('finished');
+  });
+
+  it('SIGTERM: aborts the running task with exception/worker-shutdown, exits 72', async () => {
+    const taskId = await h.createTask({ command: [sh('echo running; exec sleep 60')], maxRunTime: 60 });
+    const w = startWorker(h, cfg({ numberOfTasksToRun: 0, idleTimeoutSecs: 0 }));
+    await running(h, taskId);
+    w.child.kill('SIGTERM');
+    const { code } = await w.exit;
+    expect(code, w.stderr().slice(-2000)).toBe(72);
+    const run = await lastRun(h, taskId);
+    expect([run.state, run.reasonResolved]).toEqual(['exception', 'worker-shutdown']);
+    expect(await taskLog(h, taskId)).toContain('graceful termination requested');
+  });
+
+  it('serves the live log while the task runs and links it to the backing log afterwards', async () => {
+    const release = join(h.dir, 'release-livelog');
+    const taskId = await h.createTask({
+      command: [sh(`echo live-line-1; while [ ! -f '${release}' ]; do sleep 0.05; done; echo live-line-2`)],
+      maxRunTime: 60,
+    });
+    const w = startWorker(h, cfg());
+    const ref = await until('live.log reference', async () => {
+      try {
+        const a = await h.queue.artifact(taskId, '0', 'public/logs/live.log');
+        return a.storageType === 'reference' ? (a.url as string) : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const res = await request(ref);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    let seen = '';
+    const gotFirst = new Promise<void>((resolve) =>
+      res.body.on('data', (b: Buffer) => {
+        seen += b;
+        if (seen.includes('live-line-1')) resolve();
+      }),
+    );
+    const ended = new Promise<void>((resolve) => res.body.on('end', () => resolve()));
+    await gotFirst;
+    writeFileSync(release, '');
+    await ended;
+    expect(seen).toContain('live-line-2');
+    expect((await w.exit).code).toBe(0);
+    const list = (await h.queue.listArtifacts(taskId, '0')).artifacts as Array<{ name: string; storageType: string }>;
+    expect(list.find((a) => a.name === 'public/logs/live.log')?.storageType).toBe('link');
+  });
+
+  it('retries Queue 5xx answers and failed uploads', async () => {
+    const taskId = await h.createTask({ command: [sh('echo retried')], maxRunTime: 30 });
+    h.mock.faults.add({ route: 'reportCompleted', status: 500, times: 2 });
+    h.mock.faults.add({ route: 'createArtifact', status: 503, times: 1 });
+    h.mock.faults.add({ route: 'storePut', status: 500, times: 1 });
+    h.mock.faults.add({ route: 'claimWork', status: 502, times: 1 });
+    const r = await runWorker(h, cfg());
+    const applied = h.mock.faults.list().map((f) => `${f.route}:${f.applied}`);
+    h.mock.faults.clear();
+    expect(applied).toEqual(['reportCompleted:2', 'createArtifact:1', 'storePut:1', 'claimWork:1']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect((await lastRun(h, taskId)).state).toBe('completed');
+    expect(await taskLog(h, taskId)).toContain('retried');
+  });
+});
