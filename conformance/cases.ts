@@ -130,14 +130,29 @@ function hasCommand(cmd: string): boolean {
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** requires-tags the runner can check on this machine; anything else skips with a reason. */
+const posixSignals = () => (process.platform === 'win32' ? 'needs POSIX signals, which Windows lacks' : undefined);
+const provided = () => undefined;
+
+/**
+ * requires-tags (spec/vocabulary.json) the runner can meet or check on this machine; a profile
+ * lists in `unsupported` the ones its worker cannot meet. Anything else skips with a reason.
+ */
 const REQUIREMENTS: Record<string, () => string | undefined> = {
   root: () => (isRoot() ? undefined : 'needs root'),
   'os-users': () => (isRoot() && process.platform !== 'win32' ? undefined : 'needs root to create OS users'),
   gpg: () => (hasCommand('gpg') ? undefined : 'needs gpg, which is not installed'),
   openssl: () => (hasCommand('openssl') ? undefined : 'needs openssl, which is not installed'),
-  zstd: () => undefined,
-  network: () => 'needs network access beyond loopback, which the kit never uses',
+  curl: () => (hasCommand('curl') ? undefined : 'needs curl on the PATH, which is not installed'),
+  signals: posixSignals,
+  // Provided by the runner and its in-process mock for every worker.
+  'ed25519-key': provided,
+  'openpgp-key': provided,
+  'taskcluster-proxy': provided,
+  faults: provided,
+  cancel: provided,
+  superseder: provided,
+  'worker-env': provided,
+  'cli-args': provided,
 };
 
 /** Why a case cannot run here with this profile, or undefined when it applies. */

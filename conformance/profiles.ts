@@ -46,6 +46,8 @@ function profileProblem(p: any): string | undefined {
   )
     return '"platforms" must be an array of strings';
   if (p.unsupported !== undefined && !Array.isArray(p.unsupported)) return '"unsupported" must be an array of strings';
+  if (p.program !== undefined && !(Array.isArray(p.program) && p.program.every((x: unknown) => typeof x === 'string')))
+    return '"program" must be an array of strings';
   return undefined;
 }
 
@@ -88,9 +90,18 @@ export function expandDeep<T>(value: T, vars: Record<string, string>): T {
   return value;
 }
 
-/** The profile's argv for one case; throws a UsageError when the program does not exist. */
-export function commandFor(profile: Profile, vars: Record<string, string>): string[] {
-  const argv = profile.command.map((a) => expand(a, vars));
+/**
+ * The profile's argv for one case; throws a UsageError when the program does not exist. With
+ * `args` (CLI cases) the worker program is started with those arguments instead of its run target.
+ */
+export function commandFor(profile: Profile, vars: Record<string, string>, args?: string[]): string[] {
+  let template = profile.command;
+  if (args) {
+    const runAt = profile.command.indexOf('run');
+    const program = profile.program ?? (runAt > 0 ? profile.command.slice(0, runAt) : profile.command.slice(0, 1));
+    template = [...program, ...args];
+  }
+  const argv = template.map((a) => expand(a, vars));
   const program = argv[0];
   if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
     throw new UsageError(`worker ${profile.name}: command ${program} does not exist`);

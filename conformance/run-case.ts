@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import slugid from 'slugid';
 import treeKill from 'tree-kill';
-import { skipReason } from './cases.ts';
+import { platformName, skipReason } from './cases.ts';
 import { expectFor, judge } from './judge.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
@@ -109,7 +109,10 @@ function taskPlans(f: FixtureCase): CaseTaskPlan[] {
   // Dependencies first: `tasks` are listed in creation order; the main `task` comes last.
   for (const t of f.tasks ?? [])
     plans.push({ alias: t.alias, taskId: slugid.nice(), task: t.task ?? {}, expect: t.expect });
-  if (f.task) plans.push({ alias: 'main', taskId: slugid.nice(), task: f.task });
+  if (f.task) {
+    const payload = f.payloadByPlatform?.[platformName()];
+    plans.push({ alias: 'main', taskId: slugid.nice(), task: payload ? { ...f.task, payload } : f.task });
+  }
   return plans;
 }
 
@@ -302,9 +305,10 @@ async function execute(
     await ctx.harness.createTask(p.taskId, def);
   }
 
-  const argv = commandFor(ctx.profile, vars);
+  const argv = commandFor(ctx.profile, vars, f.setup?.args ? expandDeep(f.setup.args, vars) : undefined);
+  const extraEnv = expandDeep(f.setup?.env ?? {}, vars);
   const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
-  const result = await spawnWorker(argv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
+  const result = await spawnWorker(argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
     caseTrace(ctx.trace(), taskIds, slug),
   );
 
@@ -409,6 +413,7 @@ interface SpawnResult {
 
 function spawnWorker(
   argv: string[],
+  extraEnv: Record<string, string>,
   cwd: string,
   signals: SignalStep[],
   timeoutMs: number,
@@ -417,6 +422,7 @@ function spawnWorker(
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
   for (const k of Object.keys(env)) if (k.startsWith('TASKCLUSTER_')) delete env[k];
+  Object.assign(env, extraEnv);
   const started = Date.now();
   const child = spawn(argv[0], argv.slice(1), {
     cwd,

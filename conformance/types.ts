@@ -139,6 +139,8 @@ export interface FixtureCase {
   kind?: 'task' | 'worker';
   task?: Record<string, unknown>;
   tasks?: CaseTask[];
+  /** A payload replacing task.payload on that platform (linux, darwin, windows). */
+  payloadByPlatform?: Record<string, Record<string, unknown>>;
   setup?: {
     files?: Record<string, unknown>;
     faults?: unknown[];
@@ -147,6 +149,10 @@ export interface FixtureCase {
     configRaw?: string;
     noConfigFile?: boolean;
     supersedes?: Record<string, string[]>;
+    /** Run the worker with these arguments instead of its run target (CLI cases). */
+    args?: string[];
+    /** Environment variables added to the worker process. */
+    env?: Record<string, string>;
     [k: string]: unknown;
   };
   expect?: CaseExpect;
@@ -168,6 +174,8 @@ export interface Profile {
   name: string;
   /** argv; placeholders ${NODE}, ${KIT}, ${CONFIG}, ${env:NAME|default}. */
   command: string[];
+  /** argv prefix that starts the worker program (for CLI cases); default: `command` up to "run". */
+  program?: string[];
   configTemplate: Record<string, unknown>;
   generation: Generation;
   platforms?: string[];

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { matchesOnly, skipReason } from '../../conformance/cases.ts';
+import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
+import { caseConfig, caseSlug, scopeFault } from '../../conformance/run-case.ts';
+import type { FixtureCase } from '../../conformance/types.ts';
+
+const base: FixtureCase = { id: 'payload/command/x', description: 'x', statements: [] };
+
+describe('runner units', () => {
+  it('derives a valid workerType per case: readable, unique, at most 38 characters', () => {
+    const a = caseSlug('payload/max-run-time/exceeded-aborts--zero-seconds');
+    const b = caseSlug('payload/max-run-time/exceeded-aborts--zero-second');
+    expect(a).toMatch(/^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/);
+    expect(a.length).toBeLessThanOrEqual(38);
+    expect(a).toContain('zero-seconds');
+    expect(a).not.toBe(b);
+  });
+
+  it('expands placeholders, environment defaults and port numbers', () => {
+    const vars = { ROOT_URL: 'http://127.0.0.1:9', 'TASK_ID:dep': 'abc', KIT: '/kit', 'PORT:0': '40001' };
+    expect(expand('${ROOT_URL}/x/${TASK_ID:dep}/${UNKNOWN}', vars)).toBe('http://127.0.0.1:9/x/abc/${UNKNOWN}');
+    expect(expand('${env:TC_KIT_SURELY_UNSET_VAR|${KIT}/bin/gw}', vars)).toBe('/kit/bin/gw');
+    expect(expandDeep({ a: ['${ROOT_URL}'], port: '${PORT:0}', n: 3 }, vars)).toEqual({
+      a: ['http://127.0.0.1:9'],
+      port: 40001,
+      n: 3,
+    });
+  });
+
+  it('builds the worker config: template, runner defaults, then case overrides (null removes)', () => {
+    const profile = loadProfile('reference');
+    const f: FixtureCase = {
+      ...base,
+      setup: { config: { idleTimeoutSecs: 2, clientId: null, rootURL: '${ROOT_URL}/' } },
+    };
+    const config = caseConfig(profile, f, { ROOT_URL: 'http://127.0.0.1:9', CLIENT_ID: 'c', 'PORT:0': '40001' }, 1);
+    expect(config.numberOfTasksToRun).toBe(1);
+    expect(config.idleTimeoutSecs).toBe(2);
+    expect(config).not.toHaveProperty('clientId');
+    expect(config.rootURL).toBe('http://127.0.0.1:9/');
+    expect(config.livelogGETPort).toBe(40001);
+  });
+
+  it('starts a CLI case with the profile program and the case arguments', () => {
+    const profile = loadProfile('reference');
+    const vars = { NODE: process.execPath, KIT: '/kit', CONFIG: '/c.json' };
+    expect(commandFor(profile, vars)).toEqual([
+      process.execPath,
+      '/kit/bin/tc-worker.js',
+      'run',
+      '--config',
+      '/c.json',
+    ]);
+    expect(commandFor(profile, vars, ['--version'])).toEqual([process.execPath, '/kit/bin/tc-worker.js', '--version']);
+    const gw = loadProfile('generic-worker');
+    expect(() => commandFor(gw, { KIT: '/no/such/kit', CONFIG: '/c.json' })).toThrow(UsageError);
+  });
+
+  it('confines faults to the case: by path on its slug and tasks, cancel rules per task', () => {
+    expect(scopeFault({ route: 'reclaimTask', status: 409 }, 'k1-slug', ['T1', 'T2'])).toEqual([
+      { route: 'reclaimTask', status: 409, path: '(?:k1-slug|T1|T2)' },
+    ]);
+    const [withPath] = scopeFault({ path: '/claim-work/', status: 500 }, 'k1-slug', ['T1']) as [{ path: string }];
+    const re = new RegExp(withPath.path);
+    expect(re.test('/api/queue/v1/claim-work/tc-kit%2Fk1-slug')).toBe(true);
+    expect(re.test('/api/queue/v1/claim-work/tc-kit%2Fother')).toBe(false);
+    expect(re.test('/api/queue/v1/task/T1/status')).toBe(false);
+    expect(scopeFault({ cancelAfterSeconds: 1 }, 's', ['T1', 'T2'])).toEqual([
+      { cancelAfterSeconds: 1, taskId: 'T1' },
+      { cancelAfterSeconds: 1, taskId: 'T2' },
+    ]);
+    expect(scopeFault({ taskId: 'X', status: 500 }, 's', ['T1'])).toEqual([{ taskId: 'X', status: 500 }]);
+  });
+
+  it('skips cases by platform, generation, requirement and profile, saying why', () => {
+    const ref = loadProfile('reference');
+    const gw = loadProfile('generic-worker');
+    expect(skipReason({ ...base, platforms: ['windows'] }, ref)).toMatch(/^platform linux not in windows$/);
+    expect(skipReason({ ...base, generations: ['v11'] }, ref)).toBe('not for generation current (only v11)');
+    expect(skipReason({ ...base, requires: ['taskcluster-proxy'] }, gw)).toBe(
+      'worker generic-worker does not support "taskcluster-proxy"',
+    );
+    expect(skipReason({ ...base, requires: ['faults', 'signals'] }, ref)).toBeUndefined();
+    expect(skipReason({ ...base, requires: ['teleport'] }, ref)).toContain('"teleport"');
+  });
+
+  it('selects cases by substring or glob', () => {
+    expect(matchesOnly('payload/command/exit-on-fail', [])).toBe(true);
+    expect(matchesOnly('payload/command/exit-on-fail', ['command/'])).toBe(true);
+    expect(matchesOnly('payload/command/exit-on-fail', ['payload/*/exit-*'])).toBe(true);
+    expect(matchesOnly('payload/command/exit-on-fail', ['worker/*'])).toBe(false);
+  });
+});
