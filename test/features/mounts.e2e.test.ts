@@ -1,0 +1,141 @@
+// Mounts end to end: the real tc-worker process against the mock Queue, content served by the mock's
+// fixture-files endpoint and by a dependency task's artifact. One worker serves the whole batch; tasks
+// that must run in order are chained with task.dependencies.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tarBuffer, zipBuffer } from '../../reference/mounts/test-archives.ts';
+import { type Harness, lastRun, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+
+const posix = process.platform !== 'win32';
+const sh = (script: string) => ['/bin/sh', '-c', script];
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+let h: Harness;
+let worker: { code: number | null; stderr: string };
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  if (!posix) return;
+  h = await startHarness({
+    files: {
+      'hello.txt': 'hello world\n',
+      'tree.tar.gz': zlib.gzipSync(tarBuffer([{ name: 'd/f.txt', content: 'from tar\n' }])),
+      'tree.zip': zipBuffer([{ name: 'z/g.txt', content: 'from zip\n' }]),
+      'slip.zip': zipBuffer([{ name: '../../../../slipped.txt', content: 'x' }]),
+      'corrupt.zip': 'not a zip at all',
+    },
+  });
+  const files = `${h.mock.rootUrl}/fixture-files`;
+  const task = (payload: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    h.createTask({ maxRunTime: 30, ...payload }, extra);
+  const cacheScopes = { scopes: ['generic-worker:cache:e2e-cache'] };
+
+  ids.producer = await task({
+    command: [sh('mkdir -p out && echo produced > out/result.txt')],
+    artifacts: [{ type: 'file', path: 'out/result.txt', name: 'public/result.txt' }],
+  });
+  ids.mounts = await task(
+    {
+      command: [sh('cat hello.txt ro/d/f.txt rz/z/g.txt dep.txt && echo persisted > cache/state')],
+      mounts: [
+        { file: 'hello.txt', content: { url: `${files}/hello.txt`, sha256: sha('hello world\n') } },
+        { directory: 'ro', content: { url: `${files}/tree.tar.gz` }, format: 'tar.gz' },
+        { directory: 'rz', content: { url: `${files}/tree.zip` }, format: 'zip' },
+        { file: 'dep.txt', content: { taskId: ids.producer, artifact: 'public/result.txt' } },
+        { directory: 'cache', cacheName: 'e2e-cache' },
+      ],
+    },
+    { ...cacheScopes, dependencies: [ids.producer] },
+  );
+  ids.cacheAgain = await task(
+    { command: [sh('cat cache/state')], mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }] },
+    { ...cacheScopes, dependencies: [ids.mounts] },
+  );
+  ids.notDependency = await task(
+    {
+      command: [sh('echo never')],
+      mounts: [{ file: 'x', content: { taskId: ids.producer, artifact: 'public/result.txt' } }],
+    },
+    { dependencies: [ids.cacheAgain] },
+  );
+  ids.noScope = await task(
+    { command: [sh('echo never')], mounts: [{ directory: 'c', cacheName: 'e2e-cache' }] },
+    { dependencies: [ids.cacheAgain] },
+  );
+  ids.badSha = await task({
+    command: [sh('echo never')],
+    mounts: [{ file: 'h', content: { url: `${files}/hello.txt`, sha256: 'a'.repeat(64) } }],
+  });
+  ids.notFound = await task({
+    command: [sh('echo never')],
+    mounts: [{ file: 'h', content: { url: `${files}/missing.txt` } }],
+  });
+  ids.corrupt = await task({
+    command: [sh('echo never')],
+    mounts: [{ directory: 'd', content: { url: `${files}/corrupt.zip` }, format: 'zip' }],
+  });
+  ids.zipSlip = await task({
+    command: [sh('echo never')],
+    mounts: [{ directory: 'd', content: { url: `${files}/slip.zip` }, format: 'zip' }],
+  });
+  ids.outside = await task({
+    command: [sh('echo never')],
+    mounts: [{ file: '../../outside.txt', content: { url: `${files}/hello.txt` } }],
+  });
+  worker = await runWorker(h, h.config({ numberOfTasksToRun: Object.keys(ids).length }), 90_000);
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe.skipIf(!posix)('mounts (tc-worker e2e)', () => {
+  it('serves every task and exits 0', () => {
+    expect(worker.code, worker.stderr.slice(-2000)).toBe(0);
+  });
+
+  it('mounts url files (sha256 checked), tar.gz and zip directories, a dependency artifact and a cache', async () => {
+    expect(await lastRun(h, ids.mounts!)).toMatchObject({ state: 'completed' });
+    const log = await taskLog(h, ids.mounts!);
+    expect(log).toContain('hello world\nfrom tar\nfrom zip\nproduced\n');
+    expect(log).toMatch(/\[mounts\] Downloaded 12 bytes with SHA256 [0-9a-f]{64} from url /);
+    expect(log).toMatch(/\[mounts\] No existing writable directory cache 'e2e-cache' - creating /);
+  });
+
+  it('keeps writable cache content for the next task, from the download cache and caches dirs', async () => {
+    expect(await lastRun(h, ids.cacheAgain!)).toMatchObject({ state: 'completed' });
+    const log = await taskLog(h, ids.cacheAgain!);
+    expect(log).toMatch(/\[mounts\] Moving existing writable directory cache e2e-cache/);
+    expect(log).toContain('persisted\n');
+    expect(existsSync(join(h.dir, 'caches', 'directory-caches.json'))).toBe(true);
+    expect(readdirSync(join(h.dir, 'downloads')).length).toBeGreaterThan(1);
+  });
+
+  it('resolves payload problems malformed-payload', async () => {
+    for (const id of [ids.notDependency!, ids.noScope!, ids.outside!]) {
+      expect(await lastRun(h, id)).toMatchObject({ state: 'exception', reasonResolved: 'malformed-payload' });
+    }
+    expect(await taskLog(h, ids.notDependency!)).toContain(
+      `[mounts] task.dependencies needs to include ${ids.producer} since one or more of its artifacts are mounted`,
+    );
+    expect(await taskLog(h, ids.noScope!)).toContain('generic-worker:cache:e2e-cache');
+  });
+
+  it('fails the task on a bad sha256, a 404, a corrupt or hostile archive, and never writes outside', async () => {
+    for (const id of [ids.badSha!, ids.notFound!, ids.corrupt!, ids.zipSlip!]) {
+      const log = await taskLog(h, id);
+      expect(await lastRun(h, id), log).toMatchObject({ state: 'failed', reasonResolved: 'failed' });
+      expect(log).not.toContain('never\n');
+    }
+    expect(await taskLog(h, ids.badSha!)).toMatch(/but task definition explicitly requires a{64}/);
+    expect(await taskLog(h, ids.notFound!)).toMatch(/\[mounts\] Could not fetch from url .*HTTP 404/);
+    expect(await taskLog(h, ids.corrupt!)).toMatch(/not a valid zip file/);
+    expect(await taskLog(h, ids.zipSlip!)).toMatch(
+      /invalid relative path: ..\/..\/..\/..\/slipped.txt|refusing unsafe archive/,
+    );
+    expect(existsSync(join(h.dir, 'slipped.txt'))).toBe(false);
+  });
+});
