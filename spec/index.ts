@@ -20,6 +20,7 @@ import { statements as queueClaim } from './queue/claim.ts';
 import { statements as queueCredentials } from './queue/credentials.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
+import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
 import type { Statement } from './types.ts';
 import { statements as workerCli } from './worker/cli.ts';
@@ -88,6 +89,7 @@ const all: Statement[] = [
   ...workerShutdown,
   ...workerCli,
   ...workerConfig,
+  ...sandboxCleanup,
 ];
 
 const problems = validateStatements(all);

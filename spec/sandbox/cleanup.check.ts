@@ -1,0 +1,132 @@
+// Checkers for sandbox.*: after the run, the host itself is inspected (synchronously; the runner
+// judges once the worker process has exited) for the task user the task reported about itself.
+// Fixtures make the task print `TC_SANDBOX_USER=<id -un> TC_SANDBOX_UID=<id -u> TC_SANDBOX_HOME=$HOME
+// TC_SANDBOX_TASKDIR=<pwd>` so any worker implementation can be judged the same way.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
+import type { Checker, Observation } from '../types.ts';
+
+export interface SandboxReport {
+  taskId: string;
+  user: string;
+  uid: number;
+  home: string;
+  taskDir: string;
+}
+
+const REPORT = /TC_SANDBOX_USER=(\S+) TC_SANDBOX_UID=(\d+) TC_SANDBOX_HOME=(\S+) TC_SANDBOX_TASKDIR=(\S+)/;
+
+/** What each task said about the user it ran as (tasks that did not report are not judged). */
+export function sandboxReports(obs: Observation): SandboxReport[] {
+  const out: SandboxReport[] = [];
+  for (const [taskId, t] of taskList(obs)) {
+    const m = REPORT.exec(t.log ?? '');
+    if (m) out.push({ taskId, user: m[1]!, uid: Number(m[2]), home: m[3]!, taskDir: m[4]! });
+  }
+  return out;
+}
+
+/** Only on Linux with the sandbox on: elsewhere the statements are not exercised. */
+function applicable(obs: Observation): SandboxReport[] | null {
+  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+  const reports = sandboxReports(obs);
+  return reports.length > 0 ? reports : null;
+}
+
+function userExists(name: string): boolean {
+  const r = spawnSync('getent', ['passwd', name], { timeout: 5000 });
+  if (r.error)
+    return readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .some((l) => l.startsWith(`${name}:`));
+  return r.status === 0;
+}
+
+/** Live (non-zombie) processes whose real or effective uid is `uid`. */
+export function livePids(uid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    if (!uids || state === 'Z' || state === 'X') continue;
+    if (Number(uids[1]) === uid || Number(uids[2]) === uid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+export const freshTaskUser: Checker = (obs) => {
+  const reports = applicable(obs);
+  if (!reports) return null;
+  const me = process.getuid?.();
+  const problems = reports.flatMap((r) => [
+    ...(r.user.startsWith('task_') ? [] : [`${r.taskId}: ran as ${r.user}, not a task_* user`]),
+    ...(r.uid === 0 || r.uid === me ? [`${r.taskId}: ran as uid ${r.uid}, the worker's own or root`] : []),
+    ...(r.home.endsWith(`/${r.user}`) ? [] : [`${r.taskId}: HOME ${r.home} is not the task user's home`]),
+  ]);
+  const users = new Set(reports.map((r) => r.user));
+  if (users.size < reports.length) problems.push(`tasks shared a task user: ${[...users].join(', ')}`);
+  return verdict(problems, `${reports.length} task(s) ran as their own task user`);
+};
+
+export const userDeleted: Checker = (obs) => {
+  const reports = applicable(obs);
+  if (!reports) return null;
+  const problems = reports.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
+  return verdict(problems, `task user(s) ${reports.map((r) => r.user).join(', ')} deleted`);
+};
+
+export const processesKilled: Checker = (obs) => {
+  const reports = applicable(obs);
+  if (!reports) return null;
+  const problems = reports.flatMap((r) => {
+    const pids = livePids(r.uid);
+    return pids.length > 0
+      ? [`${r.taskId}: processes of ${r.user} (uid ${r.uid}) still running: ${pids.join(', ')}`]
+      : [];
+  });
+  return verdict(problems, 'no process of a task user survived its task');
+};
+
+export const filesRemoved: Checker = (obs) => {
+  const reports = applicable(obs);
+  if (!reports) return null;
+  const cleanUp = obs.config.cleanUpTaskDirs !== false;
+  const problems = reports.flatMap((r) => {
+    const left = [r.home, `/tmp/tc-sandbox-${r.taskId}`, ...(cleanUp ? [r.taskDir] : [])].filter((p) => existsSync(p));
+    return left.map((p) => `${r.taskId}: ${p} left behind`);
+  });
+  return verdict(problems, 'home, task directory and /tmp files of the task user removed');
+};
+
+/** An osGroups entry naming a group the host does not have is malformed-payload (sandbox on). */
+export const unknownGroupMalformed: Checker = (obs) => {
+  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+  const groups = new Set(
+    readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .map((l) => l.split(':')[0]),
+  );
+  const judged = taskList(obs).filter(([, t]) => {
+    const wanted = payloadOf(t).osGroups;
+    return (
+      Array.isArray(wanted) &&
+      wanted.some((g: string) => !groups.has(g) && spawnSync('getent', ['group', g]).status !== 0)
+    );
+  });
+  if (judged.length === 0) return null;
+  const problems = judged.flatMap(([taskId, t]) => {
+    const run = runsOf(t).at(-1);
+    return run?.state === 'exception' && run?.reasonResolved === 'malformed-payload'
+      ? []
+      : [`${taskId}: unknown osGroup resolved ${run?.state}/${run?.reasonResolved}, not exception/malformed-payload`];
+  });
+  return verdict(problems, 'tasks asking for unknown groups were malformed-payload');
+};
