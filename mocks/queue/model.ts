@@ -141,9 +141,10 @@ export class QueueModel {
       const [a] = this.actions.splice(i, 1);
       a.run();
     }
+    // In time order: claims that expired before their deadline become claim-expired (and maybe a
+    // retry run, queued in expiry order); whatever is still open at its deadline is deadline-exceeded.
+    const expired: [TaskRecord, Run][] = [];
     for (const t of this.tasks.values()) {
-      // In time order: a claim that expired before the deadline is claim-expired (and maybe retried)
-      // first; whatever is still open at the deadline is then deadline-exceeded.
       const last = t.runs.at(-1);
       if (
         last?.state === 'running' &&
@@ -151,8 +152,12 @@ export class QueueModel {
         last.takenUntil <= now &&
         last.takenUntil < t.deadline
       ) {
-        this.resolveRun(t, last, 'exception', 'claim-expired', 'retry', last.takenUntil);
+        expired.push([t, last]);
       }
+    }
+    expired.sort(([, a], [, b]) => a.takenUntil! - b.takenUntil!);
+    for (const [t, r] of expired) this.resolveRun(t, r, 'exception', 'claim-expired', 'retry', r.takenUntil);
+    for (const t of this.tasks.values()) {
       const latest = t.runs.at(-1);
       const open = !latest || latest.state === 'pending' || latest.state === 'running';
       if (open && t.deadline <= now) this.cancelInternal(t, 'deadline-exceeded');
