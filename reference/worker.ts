@@ -10,6 +10,7 @@ import { ExitCode } from './exit-codes.ts';
 import { createFeatures, type WorkerFeature } from './features/index.ts';
 import type { Platform } from './platform/platform.ts';
 import { newQueue, permanentCredentials, type QueueClient } from './queue.ts';
+import { TerminationCheck } from './should-terminate.ts';
 import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
 
 export interface WorkerOptions {
@@ -78,6 +79,7 @@ export class Worker {
     for (const f of this.features) await f.initialise?.(cfg);
 
     const taskQueueId = `${cfg.provisionerId}/${cfg.workerType}`;
+    const termination = new TerminationCheck(cfg);
     let done = 0;
     let lastActive = Date.now();
     for (;;) {
@@ -85,6 +87,16 @@ export class Worker {
       if (cfg.numberOfTasksToRun > 0 && done >= cfg.numberOfTasksToRun) {
         this.logger.info({ tasks: done }, 'numberOfTasksToRun reached');
         return ExitCode.TASKS_COMPLETE;
+      }
+      // Between tasks: platform duties (e.g. Windows task-user logon → 67), then the manager's verdict (70).
+      const platformExit = await this.platform.betweenTasks?.(cfg);
+      if (platformExit !== undefined) {
+        this.logger.warn({ exitCode: platformExit }, 'platform requires the worker to exit');
+        return platformExit;
+      }
+      if (await termination.due((e) => this.logger.warn({ err: e.message }, 'could not ask should-terminate'))) {
+        this.logger.warn('worker manager says this worker should terminate');
+        return ExitCode.WORKER_MANAGER_SHUTDOWN;
       }
       let claims: TaskClaim[] = [];
       try {

@@ -51,6 +51,11 @@ export interface Platform {
   /** Names of task users left behind by earlier runs (`task_*`). */
   leftoverTaskUsers(): Promise<string[]>;
   groupExists(name: string): Promise<boolean>;
+  /**
+   * Optional: called by the worker before each claim. Returning an exit code ends the worker with it
+   * (e.g. 67 after creating the next Windows task user and arranging its logon).
+   */
+  betweenTasks?(config: unknown): Promise<number | undefined>;
   /** Groups of the worker's own OS user (osGroups check when tasks run as that user); optional. */
   currentUserGroups?(): Promise<string[]>;
   /** Give the task user ownership of a directory tree (the task directory). */

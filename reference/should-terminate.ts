@@ -1,0 +1,60 @@
+// Exit 70: between tasks, a managed worker asks whether it should stop. Current generic-worker asks
+// worker-manager (shouldWorkerTerminate); 11.0.1 compared deploymentId with the provisioner's. Here the
+// check runs only when config `deploymentId` is set (a managed worker), at most every
+// checkForNewDeploymentEverySecs, against worker-manager at <rootURL>/api/worker-manager/v1 or at
+// `provisionerBaseURL` when given. Errors are logged and ignored: only an explicit answer stops the worker.
+import hawk from 'hawk';
+import { request } from 'undici';
+import type { ResolvedConfig } from './config.ts';
+
+export function shouldTerminateUrl(cfg: ResolvedConfig): string {
+  const base = (cfg.provisionerBaseURL || `${cfg.rootUrl}/api/worker-manager/v1`).replace(/\/+$/, '');
+  const pool = encodeURIComponent(`${cfg.provisionerId}/${cfg.workerType}`);
+  return `${base}/workers/${pool}/${encodeURIComponent(cfg.workerGroup)}/${encodeURIComponent(cfg.workerId)}/should-terminate`;
+}
+
+/** Ask once; true only when the service answers {terminate: true}. */
+export async function askShouldTerminate(cfg: ResolvedConfig): Promise<boolean> {
+  const url = shouldTerminateUrl(cfg);
+  const ext = cfg.certificate
+    ? Buffer.from(JSON.stringify({ certificate: JSON.parse(cfg.certificate) })).toString('base64')
+    : undefined;
+  const { header } = hawk.client.header(url, 'GET', {
+    credentials: { id: cfg.clientId, key: cfg.accessToken, algorithm: 'sha256' },
+    ...(ext ? { ext } : {}),
+  });
+  const res = await request(url, { method: 'GET', headers: { authorization: header, accept: 'application/json' } });
+  if (res.statusCode !== 200) {
+    await res.body.dump();
+    throw new Error(`should-terminate answered HTTP ${res.statusCode}`);
+  }
+  const body = (await res.body.json()) as { terminate?: unknown };
+  return body.terminate === true;
+}
+
+export class TerminationCheck {
+  private readonly cfg: ResolvedConfig;
+  private last = 0;
+
+  constructor(cfg: ResolvedConfig) {
+    this.cfg = cfg;
+  }
+
+  get enabled(): boolean {
+    return this.cfg.deploymentId !== '';
+  }
+
+  /** Whether the worker must stop now (checked at most every checkForNewDeploymentEverySecs). */
+  async due(onError: (e: Error) => void): Promise<boolean> {
+    if (!this.enabled) return false;
+    const now = Date.now();
+    if (this.last !== 0 && now - this.last < this.cfg.checkForNewDeploymentEverySecs * 1000) return false;
+    this.last = now;
+    try {
+      return await askShouldTerminate(this.cfg);
+    } catch (e) {
+      onError(e as Error);
+      return false;
+    }
+  }
+}
