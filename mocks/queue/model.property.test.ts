@@ -103,7 +103,7 @@ const commands = [
         const got = r.h.model.claimWork('prov/wt-unit', 'g', 'w', n).map((c) => r.ids.indexOf(c.status.taskId));
         const want = m.tasks
           .map((t, i) => [t, i] as const)
-          .filter(([t]) => t?.runs.at(-1)!.state === 'pending')
+          .filter(([t]) => t?.runs.at(-1)?.state === 'pending')
           .sort(([a], [b]) => a!.pendingSeq - b!.pendingSeq)
           .slice(0, n)
           .map(([t, i]) => {
