@@ -25,6 +25,6 @@ if GOBIN="$GOBIN_DIR" GOFLAGS=-buildvcs=false timeout "${GENERIC_WORKER_INSTALL_
   go install -tags insecure "$MODULE@$VERSION" >"$log" 2>&1; then
   echo "generic-worker: installed $VERSION at $BIN"
 else
-  echo "generic-worker: skipped (go install failed, see $log: $(tail -n 1 "$log"))"
+  echo "generic-worker: skipped (go install failed, see $log: $(tail -n 1 "$log" | sed "s/^[[:space:]]*//"))"
 fi
 exit 0
