@@ -74,10 +74,13 @@ export class Auth {
     this.clients.set(QUEUE_ISSUER, this.issuer);
   }
 
-  /** Mint named temporary credentials signed by the queue's client (services/queue/src/task-creds.js). */
-  issue(clientId: string, scopes: string[], start: number, expiry: number): Credentials {
+  /**
+   * Mint temporary credentials signed by the queue's own client: named (task-creds.js, per run) or,
+   * with clientId null, unnamed like the object upload/download credentials of services/queue/src/artifacts.js.
+   */
+  issue(clientId: string | null, scopes: string[], start: number, expiry: number): Credentials {
     return createTemporaryCredentials({
-      clientId,
+      ...(clientId ? { clientId } : {}),
       start: new Date(start),
       expiry: new Date(expiry),
       scopes,

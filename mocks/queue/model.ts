@@ -2,7 +2,6 @@
 // No HTTP here. The clock is injected; every public call first applies what is due at `now()`, so a
 // claim is expired exactly at takenUntil whatever a timer did (the real claim resolver polls every 5 s).
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import slugid from 'slugid';
 import type { Credentials } from '../auth.ts';
 import { conflict, inputError, notFound, ApiError } from '../errors.ts';
@@ -91,8 +90,8 @@ export interface ModelDeps {
   now: () => number;
   claimTimeoutSeconds: number;
   maxTaskDeadlineDays?: number;
-  /** Mint named temporary credentials (clientId, scopes, start, expiry). */
-  issueCredentials: (clientId: string, scopes: string[], start: number, expiry: number) => Credentials;
+  /** Mint temporary credentials (named unless clientId is null), scopes, start, expiry. */
+  issueCredentials: (clientId: string | null, scopes: string[], start: number, expiry: number) => Credentials;
   /** A signed URL on the S3-like store for `key`. */
   storeUrl: (key: string, method: 'PUT' | 'GET', expires: number) => string;
   objects: ObjectModel;
@@ -664,7 +663,7 @@ export class QueueModel {
           uploadId: details.uploadId,
           expires: iso(expires),
           credentials: this.deps.issueCredentials(
-            `task-client/${taskId}/${runId}/object-upload/${randomUUID()}`,
+            null,
             [`object:upload:${details.projectId}:${details.name}`],
             now,
             credExpiry,
@@ -740,12 +739,7 @@ export class QueueModel {
       return {
         storageType: 'object',
         name: a.details.name,
-        credentials: this.deps.issueCredentials(
-          `task-client/${a.taskId}/${a.runId}/object-download/${randomUUID()}`,
-          [`object:download:${a.details.name}`],
-          now,
-          now + 60 * MIN,
-        ),
+        credentials: this.deps.issueCredentials(null, [`object:download:${a.details.name}`], now, now + 60 * MIN),
       };
     }
     const ans = this.artifactAnswer(a, name);

@@ -1,0 +1,96 @@
+// The helpers beside the Queue: purge-cache requests, the superseder stub, fixture files, the store's signatures.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import slugid from 'slugid';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type MockServices, startMockServices } from '../../mocks/index.ts';
+import { call } from './helpers.ts';
+
+let mock: MockServices;
+afterEach(() => mock?.close());
+
+describe('mock stubs', () => {
+  it('purge-cache: purgeCache then purgeRequests(since) for the pool', async () => {
+    let now = Date.parse('2031-01-01T00:00:00.000Z');
+    mock = await startMockServices({ now: () => now });
+    const pool = encodeURIComponent('prov/wt-purge');
+    const r = await call(mock.rootUrl, 'POST', `/api/purge-cache/v1/purge-cache/${pool}`, {
+      creds: mock.admin,
+      body: { cacheName: 'c1' },
+    });
+    expect(r.status).toBe(200);
+    now += 1000;
+    await call(mock.rootUrl, 'POST', `/api/purge-cache/v1/purge-cache/${pool}`, {
+      creds: mock.admin,
+      body: { cacheName: 'c2' },
+    });
+    const all = await call(mock.rootUrl, 'GET', `/api/purge-cache/v1/purge-cache/${pool}`, { creds: mock.admin });
+    expect(all.body.requests.map((x: any) => x.cacheName)).toEqual(['c1', 'c2']);
+    expect(all.body.requests[0]).toEqual({
+      provisionerId: 'prov',
+      workerType: 'wt-purge',
+      workerPoolId: 'prov/wt-purge',
+      cacheName: 'c1',
+      before: '2031-01-01T00:00:00.000Z',
+    });
+    const since = await call(
+      mock.rootUrl,
+      'GET',
+      `/api/purge-cache/v1/purge-cache/${pool}?since=2031-01-01T00:00:00.500Z`,
+      { creds: mock.admin },
+    );
+    expect(since.body.requests.map((x: any) => x.cacheName)).toEqual(['c2']);
+    const anon = await call(mock.rootUrl, 'GET', `/api/purge-cache/v1/purge-cache/${pool}`);
+    expect(anon.status).toBe(403);
+  });
+
+  it('superseder: answers the configured list, or the task itself', async () => {
+    mock = await startMockServices();
+    const a = slugid.nice();
+    mock.model.setSupersedes(a, [a, 'other']);
+    expect((await call(mock.rootUrl, 'GET', `/superseder/${a}`)).body).toEqual({ supersedes: [a, 'other'] });
+    const b = slugid.nice();
+    expect((await call(mock.rootUrl, 'GET', `/superseder/${b}`)).body).toEqual({ supersedes: [b] });
+  });
+
+  it('fixture files: from a directory (never outside it) and from a map', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-mock-files-'));
+    try {
+      writeFileSync(join(dir, 'hello.txt'), 'hi there');
+      mock = await startMockServices({ files: dir });
+      const ok = await fetch(`${mock.rootUrl}/fixture-files/hello.txt`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await ok.text()).toBe('hi there');
+      expect((await fetch(`${mock.rootUrl}/fixture-files/missing.txt`)).status).toBe(404);
+      expect((await fetch(`${mock.rootUrl}/fixture-files/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+      await mock.close();
+      mock = await startMockServices({ files: { 'a/b.json': '{"x":1}' } });
+      expect(await (await fetch(`${mock.rootUrl}/fixture-files/a/b.json`)).json()).toEqual({ x: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('store: refuses unsigned, tampered and expired URLs, and PUTs without Content-Length', async () => {
+    let now = Date.now();
+    mock = await startMockServices({ now: () => now });
+    const url = mock.store.url(mock.rootUrl, 'k/0/public/x', 'PUT', now + 1000);
+    expect((await fetch(url.replace(/signature=[^&]+/, 'signature=AAAA'), { method: 'PUT', body: 'x' })).status).toBe(
+      403,
+    );
+    expect((await fetch(url.replace('public/x', 'public/y'), { method: 'PUT', body: 'x' })).status).toBe(403);
+    const chunked = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('x'));
+        c.close();
+      },
+    });
+    expect((await fetch(url, { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit)).status).toBe(411);
+    expect((await fetch(url, { method: 'PUT', body: 'payload' })).status).toBe(200);
+    expect(mock.store.get('k/0/public/x')).toMatchObject({ size: 7 });
+    now += 1001;
+    expect((await fetch(url, { method: 'PUT', body: 'late' })).status).toBe(403);
+  });
+});
