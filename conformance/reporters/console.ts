@@ -19,12 +19,23 @@ export interface ConsoleReporter {
 
 export function consoleReporter(
   out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
-  opts: { verbose?: boolean } = {},
+  opts: { verbose?: boolean; tty?: boolean } = {},
 ): ConsoleReporter {
-  const tty = Boolean(out.isTTY) && !process.env.NO_COLOR;
+  const tty = opts.tty ?? (Boolean(out.isTTY) && !process.env.NO_COLOR);
   const paint = (s: Status, text: string) => (tty ? `\x1b[${COLOURS[s]}m${text}\x1b[0m` : text);
+  const seen: CaseRecord[] = [];
+  // On a TTY a status line under the case lines keeps the running counts in view.
+  const statusLine = (done: number, total: number) => {
+    const c = countStatuses(seen);
+    const parts = (Object.entries(c) as [Status, number][])
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => paint(s, `${n} ${s}`));
+    return `${done}/${total} done · ${parts.join(' · ')}`;
+  };
   return {
     onCase(rec, done, total) {
+      seen.push(rec);
+      if (tty) out.write('\r\x1b[K');
       const width = String(total).length;
       const progress = `[${String(done).padStart(width)}/${total}]`;
       const secs = `${(rec.durationMs / 1000).toFixed(1)}s`;
@@ -32,6 +43,7 @@ export function consoleReporter(
       const showReason = rec.status !== 'pass' && (rec.status !== 'skipped' || opts.verbose);
       if (showReason && rec.reason) line += `\n${' '.repeat(progress.length + 1)}${rec.reason}`;
       out.write(line + '\n');
+      if (tty && done < total) out.write(statusLine(done, total));
     },
     finish(records, durationMs, reportDir) {
       const c: Counts = countStatuses(records);

@@ -75,6 +75,20 @@ describe('reporters', () => {
     expect(lines.at(-1)).toBe('2 passed, 3 failed, 1 skipped');
   });
 
+  it('console on a TTY: coloured statuses and a running status line that each case line replaces', () => {
+    let text = '';
+    const write = (s: string) => {
+      text += s;
+      return true;
+    };
+    const r = consoleReporter({ write, isTTY: true } as unknown as NodeJS.WritableStream, { tty: true });
+    r.onCase(records[0], 1, 2);
+    r.onCase(records[1], 2, 2);
+    expect(text).toContain('\x1b[32mpass');
+    expect(text).toContain('1/2 done · \x1b[32m1 pass\x1b[0m');
+    expect(text).toContain('\r\x1b[K[2/2]');
+  });
+
   it('junit.xml: one testcase per case, grouped by area, well-formed with escaping', () => {
     const xml = junitXml(records, 'tc-kit conformance: reference', header.startedAt);
     assertWellFormedXml(xml);
