@@ -10,6 +10,12 @@ import { configProperties, loadConfig } from './config.ts';
 import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
 import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
 import { hostOs, platformFor } from './platform/index.ts';
+import {
+  grantWinstaTarget,
+  installServiceTarget,
+  launchAgentPlistTarget,
+  type TargetResult,
+} from './platform/windows/targets.ts';
 import { payloadSchemaPath, readSchema } from './schemas.ts';
 import { VERSION } from './version.ts';
 import { Worker } from './worker.ts';
@@ -65,6 +71,13 @@ export function helpAppendix(): string {
     ...codes,
     '',
   ].join('\n');
+}
+
+/** Print a platform target's result and exit with its code. */
+function report(r: TargetResult): never {
+  if (r.stdout) process.stdout.write(`${r.stdout}\n`);
+  if (r.stderr) process.stderr.write(`tc-worker: ${r.stderr}\n`);
+  process.exit(r.exitCode);
 }
 
 function fail(err: unknown): never {
@@ -182,31 +195,34 @@ export function buildProgram(): Command {
 
   program
     .command('install')
-    .description('Windows only: install the worker as a Windows service (exits 65 elsewhere).')
+    .description('Windows only: install the worker as a Windows service with nssm (exits 65 elsewhere).')
     .argument('<what>', 'service')
     .option('--nssm <NSSM-EXE>', 'Path of nssm.exe.', 'C:\\nssm-2.24\\win64\\nssm.exe')
     .option('--service-name <SERVICE-NAME>', 'Name of the Windows service.', 'Generic Worker')
     .option('--config <CONFIG-FILE>', 'Config file the installed service uses.', 'generic-worker.config')
-    .action(() => {
-      const why =
-        currentOs() === 'windows'
-          ? 'service installation is not implemented by tc-worker'
-          : 'only supported on Windows';
-      fail(new ExitError(ExitCode.CANT_INSTALL, `Not able to install the worker: ${why}`));
+    .option('--dry-run', 'Print the commands and files it would run and write, one JSON line each, on any OS.')
+    .action(async (what: string, opts) => {
+      report(await installServiceTarget({ what, ...opts, dryRun: Boolean(opts.dryRun), os: currentOs() }));
     });
 
   program
     .command('grant-winsta-access')
     .description('Windows only: grant a logon SID full control of the interactive window station (exits 74 elsewhere).')
     .addOption(new Option('--sid <SID>', 'SID to grant access to, e.g. S-1-5-5-0-41431533.').makeOptionMandatory())
-    .action(() => {
-      const why = currentOs() === 'windows' ? 'not implemented by tc-worker' : 'only supported on Windows';
-      fail(
-        new ExitError(
-          ExitCode.CANT_GRANT_CONTROL_OF_WINSTA_AND_DESKTOP,
-          `Could not grant window station access: ${why}`,
-        ),
-      );
+    .option('--dry-run', 'Print the commands and files it would run and write, one JSON line each, on any OS.')
+    .action(async (opts) => {
+      report(await grantWinstaTarget({ sid: opts.sid, dryRun: Boolean(opts.dryRun), os: currentOs() }));
+    });
+
+  program
+    .command('launch-agent-plist')
+    .description('macOS: print (or write) the launch agent that runs the worker at load (seed "Mac → Installing").')
+    .option('--program <PATH>', 'Worker executable (default: this node and bin/tc-worker.js).')
+    .option('--config <CONFIG-FILE>', 'Config file the agent runs with.', '/etc/generic-worker.config')
+    .requiredOption('--working-directory <DIR>', "The worker user's home: tasks and the signing key live there.")
+    .option('--output <FILE>', 'Write the plist here instead of printing it.')
+    .action((opts) => {
+      report(launchAgentPlistTarget(opts));
     });
 
   program
