@@ -1,5 +1,5 @@
 // task.*: a task's life on the worker: its directory, the end-of-task order, cancellation.
-import { BOTH, CURRENT, gw, gw11, gwb } from '../lib/sources.ts';
+import { BOTH, gw, gw11, gwb } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
 import * as c from './lifecycle.check.ts';
 
@@ -30,13 +30,5 @@ export const statements: Statement[] = [
     text: 'A task canceled while running stays exception/canceled on the Queue and the worker neither crashes nor exits early.',
     source: [gwb('2.6'), gw('taskstatus_test.go'), gw11('taskstatus_test.go')],
     generations: BOTH,
-  },
-  {
-    id: 'task.cancel.self-cancel',
-    area,
-    level: 'MUST',
-    text: 'A task that cancels itself ends exception/canceled and the worker carries on with its next task.',
-    source: [gw('taskstatus_test.go')],
-    generations: CURRENT,
   },
 ];

@@ -1,5 +1,5 @@
 // worker.config.*: loading and validating the worker config file.
-import { BOTH, CURRENT, gw, gw11, gwb, V11 } from '../lib/sources.ts';
+import { BOTH, CURRENT, gw, gw11, gwb } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
 import * as c from './config.check.ts';
 
@@ -59,14 +59,6 @@ export const statements: Statement[] = [
     text: 'capacity must be at least 1; 0 makes the config invalid (exit 73).',
     source: [gwb('7.2'), gw('gwconfig/config.go')],
     generations: CURRENT,
-  },
-  {
-    id: 'worker.config.v11-written-back',
-    area,
-    level: 'MUST',
-    text: '11.0.1 writes the merged config, defaults included, back to the config file after loading it.',
-    source: [gwb('6.1'), gw11('main.go')],
-    generations: V11,
   },
   {
     id: 'worker.config.secrets-masked',

@@ -42,3 +42,12 @@ export const invalidConfig: Checker = (obs, c) => {
   if (removed.length === 0) return null;
   return exitIs(obs, 73, `required config ${removed.join(', ')} missing`);
 };
+
+/** Exit 70 is only right when a deployment told the worker to stop; the kit's runs never do. */
+export const deploymentShutdown: Checker = (obs) => {
+  if (obs.exitCode !== 70) return null;
+  const told = typeof obs.config.deploymentId === 'string' && obs.config.deploymentId !== '';
+  return told
+    ? { ok: true, message: 'exit 70 with a deploymentId configured' }
+    : { ok: false, message: 'exit 70 (deployment shutdown) although no deployment asked the worker to stop' };
+};
