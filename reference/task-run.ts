@@ -68,6 +68,8 @@ export interface TaskContext {
   readonly reservedArtifacts: Set<string>;
   /** Worker-wide events: 'shutdown' (SIGTERM: abort with worker-shutdown). */
   readonly workerEvents: EventEmitter;
+  /** Whether a shutdown was requested already (possibly before this run's abort feature listened). */
+  shuttingDown(): boolean;
   /** Exit code of the last command run, for features' stop(). */
   exitCode?: number | null;
   readonly aborted: boolean;
@@ -93,6 +95,7 @@ export interface RunDeps {
   features: readonly Feature<ResolvedConfig, TaskContext, TaskContext>[];
   workerEvents: EventEmitter;
   logger: WorkerLogger;
+  shuttingDown?: () => boolean;
 }
 
 function header(ctx: TaskContext): string {
@@ -142,6 +145,7 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
     env: {},
     reservedArtifacts: new Set(),
     workerEvents: deps.workerEvents,
+    shuttingDown: () => deps.shuttingDown?.() ?? false,
     get aborted() {
       return abortReason !== undefined;
     },

@@ -122,6 +122,7 @@ export class Worker {
           features: this.features,
           workerEvents: this.events,
           logger: this.logger,
+          shuttingDown: () => this.stopReason === 'sigterm',
         });
         this.results.push(result);
         done++;

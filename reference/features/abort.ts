@@ -1,10 +1,11 @@
-// Always on, first: while the task runs, a worker shutdown (SIGTERM) aborts it with exception/worker-shutdown.
+// Always on, right after the backing log: while the task runs, a worker shutdown (SIGTERM) aborts it with exception/worker-shutdown.
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
 
 export const abortFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'abort',
+  after: ['backing-log'],
   enabled: () => true,
   requested: () => true,
   forTask(ctx) {
@@ -13,6 +14,7 @@ export const abortFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
     return {
       async start() {
         ctx.workerEvents.on('shutdown', onShutdown);
+        if (ctx.shuttingDown()) onShutdown(); // SIGTERM arrived between the claim and now
       },
       async stop() {
         ctx.workerEvents.off('shutdown', onShutdown);

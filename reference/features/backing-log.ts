@@ -9,7 +9,6 @@ export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 export const backingLogFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'backing-log',
-  after: ['abort'],
   enabled: () => true,
   requested: () => true,
   forTask(ctx) {

@@ -5,9 +5,9 @@ describe('feature list', () => {
   const features = createFeatures();
   const names = features.map((f) => f.name);
 
-  it('has unique names, abort first and the command executor last', () => {
+  it('has unique names, backing log then abort first, and the command executor last', () => {
     expect(new Set(names).size).toBe(names.length);
-    expect(names[0]).toBe('abort');
+    expect(names.slice(0, 2)).toEqual(['backing-log', 'abort']);
     expect(names.at(-1)).toBe('command-executor');
   });
 

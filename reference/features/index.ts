@@ -23,10 +23,11 @@ export type WorkerFeature = Feature<ResolvedConfig, TaskContext, TaskContext>;
 /** A fresh list per worker (some features hold worker-lifetime state, e.g. the live log server). */
 export function createFeatures(): WorkerFeature[] {
   return [
-    // First: subscribes to worker shutdown so SIGTERM can abort whatever runs after it; stops last.
-    abortFeature,
-    // Second: the task log exists from the header on; stopping near last uploads it before resolution.
+    // First: the task log exists from the header on; stopping last uploads it just before resolution,
+    // whatever stopped the task (even a shutdown that arrived before any other feature started).
     backingLogFeature,
+    // Second: subscribes to worker shutdown so SIGTERM can abort whatever runs after it.
+    abortFeature,
     // Nothing below may read the payload before it is validated.
     payloadValidatorFeature,
     // Creates the per-task OS user (runTasksAsCurrentUser: false) before anything touches the task directory.
