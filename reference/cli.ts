@@ -9,7 +9,8 @@ import { runVerifyCot } from './chain-of-trust/verify.ts';
 import { configProperties, loadConfig } from './config.ts';
 import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
 import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
-import { hostOs, platformFor } from './platform/index.ts';
+import { hostOs, platformFor, WindowsPlatform } from './platform/index.ts';
+import { prepareNextUser, windowsBoot } from './platform/windows/lifecycle.ts';
 import {
   grantWinstaTarget,
   installServiceTarget,
@@ -103,12 +104,23 @@ async function run(configFile: string): Promise<void> {
   );
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
   const platform = config.runTasksAsCurrentUser ? new CurrentUserPlatform() : platformFor(hostOs());
-  const worker = new Worker({ config, platform, logger });
+  // Windows multiuser: one task user, and so one task, per boot (platform/windows/lifecycle.ts).
+  const windowsCycle = platform instanceof WindowsPlatform;
+  if (windowsCycle) {
+    const boot = await windowsBoot(platform, config, logger).catch((e) => fail(e));
+    if ('exitCode' in boot) {
+      logger.info({ exitCode: boot.exitCode }, 'worker exiting');
+      process.exit(boot.exitCode);
+    }
+  }
+  const worker = new Worker({ config: windowsCycle ? { ...config, numberOfTasksToRun: 1 } : config, platform, logger });
   process.on('SIGINT', () => worker.interrupt());
   process.on('SIGTERM', () => worker.terminate());
   let code: number;
   try {
     code = await worker.run();
+    if (windowsCycle && code === ExitCode.TASKS_COMPLETE)
+      code = (await prepareNextUser(platform, config, logger)).exitCode;
   } catch (e) {
     logger.error({ err: (e as Error)?.stack ?? String(e) }, 'internal error: worker cannot continue');
     if (config.shutdownMachineOnInternalError) await platform.shutdown('tc-worker internal error').catch(() => {});

@@ -65,6 +65,9 @@ export interface Platform {
   /** Whether the given user (or, without one, any other local user) could read the file. */
   userCanRead(path: string, user: TaskUser | undefined): Promise<boolean>;
   setAutoLogon(user: TaskUser): Promise<void>;
+  /** Windows multiuser cycle: the task user logged on for this boot, who runs every task; when
+   * absent (or undefined) the sandbox creates and deletes a user per task. */
+  sessionTaskUser?(): TaskUser | undefined;
   reboot(reason: string): Promise<void>;
   shutdown(reason: string): Promise<void>;
 }

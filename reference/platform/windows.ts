@@ -69,6 +69,8 @@ export class WindowsPlatform implements Platform {
   readonly helperDir: string;
   private readonly baseEnv: Record<string, string>;
   private readonly newPassword: () => string;
+  /** The logged-on task user of this boot (multiuser cycle), who runs the tasks; see lifecycle.ts. */
+  sessionUser: TaskUser | undefined;
   /** Next command index per task directory: wrappers chain env.txt / dir.txt between commands. */
   private readonly commandIndex = new Map<string, number>();
 
@@ -266,6 +268,21 @@ export class WindowsPlatform implements Platform {
     await runChecked(this.runner, add('AutoAdminLogon', 'REG_SZ', '1'));
     await runChecked(this.runner, add('DefaultUserName', 'REG_SZ', user.name));
     await runChecked(this.runner, add('DefaultPassword', 'REG_SZ', user.password), { redact: [user.password] });
+  }
+
+  sessionTaskUser(): TaskUser | undefined {
+    return this.sessionUser;
+  }
+
+  /** The user of the interactive desktop session, without its domain (undefined when nobody is logged on). */
+  async interactiveUser(): Promise<string | undefined> {
+    const r = await this.runner.run([
+      ...POWERSHELL,
+      '-Command',
+      '(Get-CimInstance -ClassName Win32_ComputerSystem).UserName',
+    ]);
+    const name = r.stdout.trim().split('\\').at(-1);
+    return r.exitCode === 0 && name ? name : undefined;
   }
 
   /** The user the machine logs on as at boot (from the Winlogon values), if any. */

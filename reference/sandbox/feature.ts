@@ -26,7 +26,9 @@ export function createSandboxFeature(
     async initialise(cfg) {
       if (cfg.runTasksAsCurrentUser) return;
       const platform = options.platform ?? platformFor(hostOs());
-      if (platform.os !== 'windows' && process.getuid?.() !== 0) {
+      // Windows purges at boot (platform/windows/lifecycle.ts), keeping the logged-on task user.
+      if (platform.os === 'windows') return;
+      if (process.getuid?.() !== 0) {
         throw new Error(
           `runTasksAsCurrentUser is false, but the worker runs as uid ${process.getuid?.()}: the OS-user sandbox needs root`,
         );
@@ -39,6 +41,7 @@ export function createSandboxFeature(
     requested: () => true,
     forTask(ctx) {
       let user: TaskUser | undefined;
+      let owned = false;
       return {
         async start() {
           if (ctx.config.runTasksAsCurrentUser) {
@@ -54,7 +57,16 @@ export function createSandboxFeature(
               );
             }
           }
-          user = await ctx.platform.createTaskUser(basename(ctx.taskDir), groups);
+          const session = ctx.platform.sessionTaskUser?.();
+          if (session && groups.length > 0) {
+            throw new TaskError(
+              'malformed-payload',
+              `osGroups ${JSON.stringify(groups)} cannot be added to the logged-on task user ${session.name}`,
+            );
+          }
+          // Windows multiuser: the user Windows logged on as runs the task and is purged at the next boot.
+          user = session ?? (await ctx.platform.createTaskUser(basename(ctx.taskDir), groups));
+          owned = !session;
           ctx.log.info(`Running task as OS user ${user.name}${user.uid === undefined ? '' : ` (uid ${user.uid})`}`);
           await ctx.platform.chownRecursive(ctx.taskDir, user);
           if (ctx.platform.os !== 'windows') {
@@ -64,7 +76,7 @@ export function createSandboxFeature(
           ctx.taskUser = user;
         },
         async stop() {
-          if (!user) return;
+          if (!user || !owned) return;
           await ctx.platform.killUserProcesses(user);
           await ctx.platform.deleteTaskUser(user);
           ctx.log.info(`Deleted OS user ${user.name}, its processes and its files`);
