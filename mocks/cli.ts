@@ -1,6 +1,7 @@
 // `tc-mock-queue`: start the mock services on loopback, print one JSON line when ready, serve until
 // SIGTERM/SIGINT, then write the trace and exit 0. Bad arguments: one line on stderr, exit 2.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Client } from './auth.ts';
 import { type FaultRule, validateFaultRule } from './faults.ts';
@@ -104,6 +105,13 @@ async function main(): Promise<void> {
   try {
     clients = o.clients ? parseClients(o.clients) : undefined;
     faults = o.faults ? parseFaults(o.faults) : undefined;
+    if (o.files !== undefined && !statSync(o.files, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`--files ${o.files}: not a directory`);
+    }
+    // Fail now rather than after a whole run when the trace cannot be written at exit.
+    if (o.trace !== undefined && !statSync(dirname(resolve(o.trace)), { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`--trace ${o.trace}: directory ${dirname(resolve(o.trace))} does not exist`);
+    }
   } catch (e) {
     if (e instanceof UsageError) fail(e.message);
     throw e;

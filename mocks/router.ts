@@ -67,6 +67,10 @@ const PARAM_PATTERNS: Record<string, RegExp> = {
   taskQueueId: /^[a-zA-Z0-9-_]{1,38}\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/,
   workerPoolId: /^[a-zA-Z0-9-_]{1,38}\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/,
   name: /^[\x20-\x7e]+$/,
+  provisionerId: /^[a-zA-Z0-9-_]{1,38}$/,
+  workerType: /^[a-zA-Z0-9-_]{1,38}$/,
+  workerGroup: /^[a-zA-Z0-9-_]{1,38}$/,
+  workerId: /^[a-zA-Z0-9-_]{1,38}$/,
 };
 
 interface Compiled {

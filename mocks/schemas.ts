@@ -36,6 +36,12 @@ export const SCHEMAS: Record<string, object> = {
     properties: { workerGroup: identifier, workerId: identifier },
     required: ['workerGroup', 'workerId'],
   },
+  'queue/v1/quarantine-worker-request': {
+    type: 'object',
+    additionalProperties: false,
+    properties: { quarantineUntil: dateTime, quarantineInfo: { type: 'string', maxLength: 4000 } },
+    required: ['quarantineUntil'],
+  },
   'queue/v1/task-exception-request': {
     type: 'object',
     additionalProperties: false,

@@ -7,6 +7,7 @@ import type { Credentials } from '../auth.ts';
 import { conflict, inputError, notFound, ApiError } from '../errors.ts';
 import type { ObjectModel } from '../object/model.ts';
 import { deepEqual, iso, pgCompare, pgTime } from '../util.ts';
+import { Workers } from './workers.ts';
 
 export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'exception';
 export type TaskState = RunState | 'unscheduled';
@@ -115,9 +116,11 @@ export class QueueModel {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly deps: ModelDeps;
+  readonly workers: Workers;
 
   constructor(deps: ModelDeps) {
     this.deps = deps;
+    this.workers = new Workers(deps.now);
     this.events.setMaxListeners(0);
   }
 
@@ -432,6 +435,7 @@ export class QueueModel {
     r.workerId = workerId;
     r.takenUntil = now + this.claimTimeoutMs;
     r.started = now;
+    this.workers.claimed(t.definition.taskQueueId, workerGroup, workerId, t.taskId, r.runId);
     this.events.emit('claimed', t.taskId, r.runId);
     this.reschedule();
     return {

@@ -60,4 +60,34 @@ describe('claimWork', () => {
     expect(new Set(claimed.map((c) => c.split('/')[0]))).toEqual(ids);
     for (const r of results) for (const t of r.body.tasks) expect(t.status.runs[t.runId].workerId).toBe(t.workerId);
   });
+
+  it('gives a quarantined worker nothing (after the full wait) while others still claim; getWorker shows it', async () => {
+    mock = await startMockServices({ longPollMs: 50 });
+    const taskId = slugid.nice();
+    await call(mock.rootUrl, 'PUT', `/api/queue/v1/task/${taskId}`, { creds: mock.admin, body: taskBody(Q) });
+    const workerPath = '/api/queue/v1/provisioners/prov/worker-types/wt-claim/workers/g/w1';
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    const q = await call(mock.rootUrl, 'PUT', workerPath, {
+      creds: mock.admin,
+      body: { quarantineUntil: until, quarantineInfo: 'broken disk' },
+    });
+    expect(q.body).toMatchObject({
+      workerId: 'w1',
+      quarantineUntil: until,
+      quarantineDetails: [{ quarantineInfo: 'broken disk', clientId: mock.admin.clientId }],
+    });
+    expect((await claimWork('w1')).body.tasks).toEqual([]);
+    expect((await claimWork('w2')).body.tasks.map((t: any) => t.status.taskId)).toEqual([taskId]);
+    const w2 = await call(mock.rootUrl, 'GET', '/api/queue/v1/provisioners/prov/worker-types/wt-claim/workers/g/w2', {
+      creds: mock.admin,
+    });
+    expect(w2.body.recentTasks).toEqual([{ taskId, runId: 0 }]);
+    const unknown = await call(
+      mock.rootUrl,
+      'GET',
+      '/api/queue/v1/provisioners/prov/worker-types/wt-claim/workers/g/nobody',
+      { creds: mock.admin },
+    );
+    expect(unknown.status).toBe(404);
+  });
 });

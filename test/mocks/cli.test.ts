@@ -73,6 +73,8 @@ describe('tc-mock-queue CLI', () => {
     [['--bogus'], /unknown option/],
     [['--clients', '/nonexistent/clients.json'], /cannot read clients file/],
     [['--claim-timeout', '0'], /--claim-timeout/],
+    [['--files', '/nonexistent/dir'], /--files .*not a directory/],
+    [['--trace', '/nonexistent/dir/trace.json'], /--trace .*does not exist/],
   ])('exits 2 with one line for %j', async (args, pattern) => {
     const p = start(args as string[]);
     p.ready.catch(() => {});

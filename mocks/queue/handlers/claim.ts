@@ -1,5 +1,7 @@
 // Worker-facing claiming: claimWork (long poll), claimTask (deprecated), reclaimTask.
+import { notFound } from '../../errors.ts';
 import { json, type MockState, type Route } from '../../router.ts';
+import { Workers } from '../workers.ts';
 
 /** Cancel-after faults: schedule a harness-side cancel for each task just claimed. */
 function armCancelFaults(state: MockState, taskIds: string[]): void {
@@ -28,6 +30,12 @@ export const claimRoutes: Route[] = [
       authorize({ AllOf: [`queue:claim-work:${params.taskQueueId}`, `queue:worker-id:${workerGroup}/${workerId}`] });
       // Long poll in real time (not the injected clock): return as soon as something is claimed.
       const end = Date.now() + state.longPollMs;
+      state.model.workers.seen(params.taskQueueId, workerGroup, workerId);
+      if (state.model.workers.isQuarantined(params.taskQueueId, workerGroup, workerId)) {
+        // Upstream waits the full poll time and answers nothing, so a quarantined worker just idles.
+        await state.model.waitForWork('\u0000quarantined', state.longPollMs, request.signal);
+        return json({ tasks: [] });
+      }
       for (;;) {
         const claims = state.model.claimWork(params.taskQueueId, workerGroup, workerId, tasks);
         if (claims.length > 0 || Date.now() >= end || request.signal.aborted) {
@@ -39,6 +47,39 @@ export const claimRoutes: Route[] = [
         }
         await state.model.waitForWork(params.taskQueueId, end - Date.now(), request.signal);
       }
+    },
+  },
+  {
+    name: 'quarantineWorker',
+    service: 'queue',
+    method: 'PUT',
+    path: '/api/queue/v1/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
+    input: 'queue/v1/quarantine-worker-request',
+    handle({ params, body, state, authorize, caller }) {
+      const { provisionerId, workerType, workerGroup, workerId } = params;
+      authorize({ AllOf: [`queue:quarantine-worker:${provisionerId}/${workerType}/${workerGroup}/${workerId}`] });
+      const w = state.model.workers.quarantine(
+        `${provisionerId}/${workerType}`,
+        workerGroup,
+        workerId,
+        Date.parse(body.quarantineUntil),
+        body.quarantineInfo ?? '',
+        caller.clientId,
+      );
+      return json(Workers.render(w));
+    },
+  },
+  {
+    name: 'getWorker',
+    service: 'queue',
+    method: 'GET',
+    path: '/api/queue/v1/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
+    handle({ params, state, authorize }) {
+      const { provisionerId, workerType, workerGroup, workerId } = params;
+      authorize(`queue:get-worker:${provisionerId}/${workerType}/${workerGroup}/${workerId}`);
+      const w = state.model.workers.get(`${provisionerId}/${workerType}`, workerGroup, workerId);
+      if (!w) throw notFound(`Worker with workerId \`${workerId}\`, workerGroup \`${workerGroup}\` not found`);
+      return json(Workers.render(w));
     },
   },
   {
