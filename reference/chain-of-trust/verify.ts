@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isDeepStrictEqual } from 'node:util';
 import * as openpgp from 'openpgp';
+import taskcluster, { type TcCredentials } from 'taskcluster-client';
 import type { Certificate } from './certificate.ts';
 import { ed25519PublicKeyFromBase64 } from './keys.ts';
 
@@ -26,6 +27,11 @@ export interface VerifyOptions {
   openpgpPublicKey?: string;
   /** base64 raw ed25519 public key: verifies public/chain-of-trust.json + .sig. */
   ed25519PublicKey?: string;
+  /**
+   * Used to sign the Queue URLs (bewit) when given: current deployments require scopes such as
+   * queue:status:<taskId> and queue:get-task:<taskId> that anonymous callers may lack.
+   */
+  credentials?: TcCredentials;
 }
 
 export interface VerifyResult {
@@ -40,15 +46,13 @@ export interface VerifyResult {
 
 class VerifyFailure extends Error {}
 
-function queueUrl(rootUrl: string, path: string): string {
-  return `${rootUrl.replace(/\/+$/, '')}/api/queue/v1${path}`;
-}
+type QueueClient = Record<string, any>;
 
-function artifactUrl(o: VerifyOptions, runId: number, name: string): string {
-  return queueUrl(
-    o.rootUrl,
-    `/task/${encodeURIComponent(o.taskId)}/runs/${runId}/artifacts/${encodeURIComponent(name)}`,
-  );
+/** A Queue URL for `method(...args)`, bewit-signed when credentials were given. */
+function queueUrl(o: VerifyOptions, queue: QueueClient, method: string, ...args: unknown[]): string {
+  return o.credentials
+    ? queue.buildSignedUrl(queue[method], ...args, { expiration: 15 * 60 })
+    : queue.buildUrl(queue[method], ...args);
 }
 
 async function get(url: string, what: string): Promise<Response> {
@@ -56,7 +60,9 @@ async function get(url: string, what: string): Promise<Response> {
   const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
   if (res.status !== 200) {
     await res.body?.cancel();
-    throw new VerifyFailure(`could not download ${what}: HTTP ${res.status} from ${url}`);
+    throw new VerifyFailure(
+      `could not download ${what}: HTTP ${res.status} from ${url.replace(/bewit=[^&]+/, 'bewit=<redacted>')}`,
+    );
   }
   return res;
 }
@@ -72,8 +78,8 @@ async function sha256OfUrl(url: string, what: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function latestRunId(o: VerifyOptions): Promise<number> {
-  const res = await get(queueUrl(o.rootUrl, `/task/${encodeURIComponent(o.taskId)}/status`), 'task status');
+async function latestRunId(o: VerifyOptions, q: QueueClient): Promise<number> {
+  const res = await get(queueUrl(o, q, 'status', o.taskId), 'task status');
   const runs = ((await res.json()) as { status?: { runs?: { runId: number }[] } }).status?.runs ?? [];
   const last = runs.at(-1);
   if (!last) throw new VerifyFailure(`task ${o.taskId} has no runs`);
@@ -81,7 +87,8 @@ async function latestRunId(o: VerifyOptions): Promise<number> {
 }
 
 /** Signature check; returns the certificate text the signature covers. */
-async function verifiedCertificateText(o: VerifyOptions, runId: number): Promise<string> {
+async function verifiedCertificateText(o: VerifyOptions, q: QueueClient, runId: number): Promise<string> {
+  const artifactUrl = (name: string) => queueUrl(o, q, 'getArtifact', o.taskId, String(runId), name);
   if (o.ed25519PublicKey !== undefined) {
     let key: KeyObject;
     try {
@@ -89,8 +96,8 @@ async function verifiedCertificateText(o: VerifyOptions, runId: number): Promise
     } catch (err) {
       throw new VerifyFailure(`invalid ed25519 public key: ${(err as Error).message}`);
     }
-    const json = await getBytes(artifactUrl(o, runId, COT_JSON), COT_JSON);
-    const sig = await getBytes(artifactUrl(o, runId, COT_SIG), COT_SIG);
+    const json = await getBytes(artifactUrl(COT_JSON), COT_JSON);
+    const sig = await getBytes(artifactUrl(COT_SIG), COT_SIG);
     if (sig.length !== 64) throw new VerifyFailure(`${COT_SIG} is ${sig.length} bytes; an ed25519 signature is 64`);
     if (!cryptoVerify(null, json, key, sig)) {
       throw new VerifyFailure(`ed25519 signature ${COT_SIG} does not match ${COT_JSON} for the given public key`);
@@ -104,7 +111,7 @@ async function verifiedCertificateText(o: VerifyOptions, runId: number): Promise
     } catch (err) {
       throw new VerifyFailure(`invalid OpenPGP public key: ${(err as Error).message}`);
     }
-    const asc = (await getBytes(artifactUrl(o, runId, COT_ASC), COT_ASC)).toString('utf8');
+    const asc = (await getBytes(artifactUrl(COT_ASC), COT_ASC)).toString('utf8');
     let message: openpgp.CleartextMessage;
     try {
       message = await openpgp.readCleartextMessage({ cleartextMessage: asc });
@@ -146,15 +153,16 @@ export async function verifyChainOfTrust(o: VerifyOptions): Promise<VerifyResult
   const checkedArtifacts: string[] = [];
   let certificate: Certificate | undefined;
   let runId: number | undefined;
+  const q = new taskcluster.Queue({ rootUrl: o.rootUrl, credentials: o.credentials });
   try {
-    runId = o.runId ?? (await latestRunId(o));
-    certificate = parseCertificate(await verifiedCertificateText(o, runId));
+    runId = o.runId ?? (await latestRunId(o, q));
+    certificate = parseCertificate(await verifiedCertificateText(o, q, runId));
     if (certificate.taskId !== o.taskId) {
       throw new VerifyFailure(`certificate is for task ${certificate.taskId}, not ${o.taskId}`);
     }
     if (certificate.runId !== runId)
       throw new VerifyFailure(`certificate is for run ${certificate.runId}, not ${runId}`);
-    const taskRes = await get(queueUrl(o.rootUrl, `/task/${encodeURIComponent(o.taskId)}`), 'task definition');
+    const taskRes = await get(queueUrl(o, q, 'task', o.taskId), 'task definition');
     const definition = await taskRes.json();
     if (!isDeepStrictEqual(certificate.task, definition)) {
       throw new VerifyFailure('certificate task definition differs from the Queue task definition');
@@ -162,7 +170,8 @@ export async function verifyChainOfTrust(o: VerifyOptions): Promise<VerifyResult
     if (!(CERTIFIED_LOG in certificate.artifacts))
       throw new VerifyFailure(`certificate does not list ${CERTIFIED_LOG}`);
     for (const [name, { sha256 }] of Object.entries(certificate.artifacts)) {
-      const actual = await sha256OfUrl(artifactUrl(o, runId, name), `artifact ${name}`);
+      const url = queueUrl(o, q, 'getArtifact', o.taskId, String(runId), name);
+      const actual = await sha256OfUrl(url, `artifact ${name}`);
       if (actual !== sha256) {
         throw new VerifyFailure(`artifact ${name} has sha256 ${actual} but the certificate says ${sha256}`);
       }
@@ -209,7 +218,18 @@ export async function runVerifyCot(opts: VerifyCotCliOptions): Promise<number> {
   // The ed25519 key is given inline (as new-ed25519-keypair prints it) or as a file holding that text.
   const ed = opts.ed25519PublicKey;
   const ed25519PublicKey = ed !== undefined && existsSync(ed) ? readFileSync(ed, 'utf8').trim() : ed;
+  // Credentials, if any, come from the usual Taskcluster environment variables.
+  const env = process.env;
+  const credentials: TcCredentials | undefined =
+    env.TASKCLUSTER_CLIENT_ID && env.TASKCLUSTER_ACCESS_TOKEN
+      ? {
+          clientId: env.TASKCLUSTER_CLIENT_ID,
+          accessToken: env.TASKCLUSTER_ACCESS_TOKEN,
+          ...(env.TASKCLUSTER_CERTIFICATE ? { certificate: env.TASKCLUSTER_CERTIFICATE } : {}),
+        }
+      : undefined;
   const result = await verifyChainOfTrust({
+    credentials,
     rootUrl: opts.rootUrl,
     taskId: opts.taskId,
     runId,
