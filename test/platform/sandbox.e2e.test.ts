@@ -2,15 +2,16 @@
 // against the mock Queue runs tasks that try to leave things behind, and afterwards the task user,
 // its processes, its home, its task directory and its files in /tmp are gone.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../../reference/sandbox/linux-procs.ts';
-import { type Harness, lastRun, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+import { type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog } from '../reference/harness.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
+const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
 
 describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (needs root, setpriv, useradd)', () => {
   let h: Harness;
@@ -18,11 +19,13 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
   const ids: Record<string, string> = {};
   const marker = `tc-sandbox-${process.pid}-${Date.now()}`;
   let homes: string;
+  let keyFile: string;
 
   beforeAll(async () => {
     h = await startHarness();
     chmodSync(h.dir, 0o755); // like /home: task users must be able to reach their task directory
     homes = join(h.dir, 'homes');
+    keyFile = join(h.dir, 'ed25519.key');
     mkdirSync(homes);
     ids.leaver = await h.createTask({
       command: [
@@ -32,18 +35,32 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
             `(trap '' TERM; setsid sh -c "trap '' TERM; exec sleep 300" </dev/null >/dev/null 2>&1 &); echo started`,
         ),
         sh('test -e ~/in-home && echo second-command-sees-home'),
+        sh('(echo "TAMPERED$((2+2))" >> generic-worker/live_backing.log) 2>/dev/null || echo "LOG-PROTECTED$((2+2))"'),
       ],
       maxRunTime: 30,
     });
     ids.badGroup = await h.createTask({ command: [sh('echo never')], maxRunTime: 30, osGroups: ['no_such_group_tcw'] });
-    result = await runWorker(h, h.config({ runTasksAsCurrentUser: false, numberOfTasksToRun: 2 }), 50_000);
+    ids.cot = await h.createTask({
+      command: [sh('cat "$KEY" 2>&1 || echo key-unreadable-by-task-user')],
+      env: { KEY: keyFile },
+      maxRunTime: 30,
+      features: { chainOfTrust: true },
+    });
+    const keygen = spawnSync(process.execPath, [bin, 'new-ed25519-keypair', '--file', keyFile], { encoding: 'utf8' });
+    expect(keygen.status, keygen.stderr).toBe(0);
+    chmodSync(keyFile, 0o644); // the worker must make it private itself before the task runs
+    result = await runWorker(
+      h,
+      h.config({ runTasksAsCurrentUser: false, numberOfTasksToRun: 3, ed25519SigningKeyLocation: keyFile }),
+      50_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
     await h?.close();
   });
 
-  it('serves both tasks and exits 0', () => {
+  it('serves all tasks and exits 0', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
@@ -79,9 +96,17 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
     expect(await taskLog(h, ids.badGroup!)).toContain('"no_such_group_tcw" does not exist');
   });
 
-  it('keeps the backing log the worker’s: the task directory is the user’s, generic-worker/ is not', () => {
-    // Read from the worker's own stderr log: it must not report failures from the sandbox stop.
+  it('signs the chain of trust with a key the task user could not read', async () => {
+    expect(await lastRun(h, ids.cot!)).toMatchObject({ state: 'completed' });
+    expect(await taskLog(h, ids.cot!)).toContain('key-unreadable-by-task-user');
+    const names = (await listArtifacts(h, ids.cot!)).map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['public/chain-of-trust.json', 'public/chain-of-trust.json.sig']));
+  });
+
+  it("keeps the worker's generic-worker/ folder (backing log) out of the task user's reach", async () => {
+    const log = await taskLog(h, ids.leaver!);
+    expect(log).toContain('LOG-PROTECTED4');
+    expect(log).not.toContain('TAMPERED4');
     expect(result.stderr).not.toMatch(/could not delete task user|survived .* kill rounds/);
-    expect(readFileSync('/etc/passwd', 'utf8')).not.toContain(marker);
   });
 });
