@@ -1,16 +1,35 @@
-// The in-process transport: msw's setupServer intercepts fetch/node:http in this process for one
-// origin. Same handlers as the loopback server, so both produce the same trace.
+// The in-process transport: msw's setupServer intercepts fetch and node:http in this process.
+// Interception is process-wide and two setupServer instances would each answer the same request,
+// so all in-process mock services share one server; each adds and removes its own handlers.
 import type { RequestHandler } from 'msw';
-import { setupServer, type SetupServer } from 'msw/node';
+import { type SetupServer, setupServer } from 'msw/node';
 
 export interface InProcessTransport {
-  server: SetupServer;
   close(): void;
 }
 
+let server: SetupServer | undefined;
+const active: RequestHandler[][] = [];
+
 export function listenInProcess(handlers: RequestHandler[]): InProcessTransport {
-  const server = setupServer(...handlers);
-  // Other hosts (a worker's own loopback servers, for example) pass through untouched.
-  server.listen({ onUnhandledFrame: 'bypass' });
-  return { server, close: () => server.close() };
+  if (!server) {
+    server = setupServer();
+    // Other hosts (a worker's own loopback servers, a loopback mock) pass through untouched.
+    server.listen({ onUnhandledFrame: 'bypass' });
+  }
+  active.push(handlers);
+  server.resetHandlers(...active.flat());
+  let closed = false;
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      active.splice(active.indexOf(handlers), 1);
+      if (active.length > 0) server!.resetHandlers(...active.flat());
+      else {
+        server!.close();
+        server = undefined;
+      }
+    },
+  };
 }

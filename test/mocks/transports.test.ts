@@ -1,5 +1,7 @@
 // One handler set, two transports: the same calls through msw in-process and through the loopback
 // server produce the same trace (route, client, ids, status, bodies up to host-specific values).
+import slugid from 'slugid';
+import taskcluster from 'taskcluster-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type MockServices,
@@ -85,5 +87,19 @@ describe('transports', () => {
       'reportFailed 409',
       'listArtifacts 200',
     ]);
+  });
+
+  it('in-process serves node:http clients too: taskcluster-client against a made-up origin', async () => {
+    const m = startInProcessMockServices({ origin: 'http://queue.in-process.test', longPollMs: 10 });
+    opened.push(m);
+    const queue = new taskcluster.Queue({ rootUrl: m.rootUrl, credentials: m.admin, retries: 0 });
+    const id = slugid.nice();
+    await queue.createTask(id, taskBody('prov/wt-inproc'));
+    expect((await queue.status(id)).status.state).toBe('pending');
+    await expect(queue.status(slugid.nice())).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+    // An unknown path on the origin is a JSON 404, never a real network request.
+    const r = await fetch(`${m.rootUrl}/api/queue/v1/nothing-here`);
+    expect(r.status).toBe(404);
+    expect(m.trace.entries().map((e) => e.route)).toEqual(['createTask', 'status', 'status']);
   });
 });
