@@ -29,7 +29,7 @@ async function collect(proc: RunningProcess): Promise<{ out: string; err: string
 // Names are unique per run so parallel test files and leftovers of a crashed run never collide.
 const suffix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
-describe('LinuxPlatform as the current user', () => {
+describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user (POSIX)', () => {
   it('runs a command in its own process group and kills the whole tree', async () => {
     const platform = new LinuxPlatform();
     const proc = platform.spawn({
