@@ -24,6 +24,7 @@ beforeAll(async () => {
       'hello.txt': 'hello world\n',
       'tree.tar.gz': zlib.gzipSync(tarBuffer([{ name: 'd/f.txt', content: 'from tar\n' }])),
       'tree.zip': zipBuffer([{ name: 'z/g.txt', content: 'from zip\n' }]),
+      'tree.tar.zst': zlib.zstdCompressSync(tarBuffer([{ name: 's.txt', content: 'from zstd\n' }])),
       'slip.zip': zipBuffer([{ name: '../../../../slipped.txt', content: 'x' }]),
       'corrupt.zip': 'not a zip at all',
     },
@@ -39,11 +40,16 @@ beforeAll(async () => {
   });
   ids.mounts = await task(
     {
-      command: [sh('cat hello.txt ro/d/f.txt rz/z/g.txt dep.txt && echo persisted > cache/state')],
+      command: [
+        sh('cat hello.txt ro/d/f.txt rz/z/g.txt rs/s.txt dep.txt raw.txt b64.txt && echo persisted > cache/state'),
+      ],
       mounts: [
         { file: 'hello.txt', content: { url: `${files}/hello.txt`, sha256: sha('hello world\n') } },
         { directory: 'ro', content: { url: `${files}/tree.tar.gz` }, format: 'tar.gz' },
         { directory: 'rz', content: { url: `${files}/tree.zip` }, format: 'zip' },
+        { directory: 'rs', content: { url: `${files}/tree.tar.zst` }, format: 'tar.zst' },
+        { file: 'raw.txt', content: { raw: 'raw text\n' } },
+        { file: 'b64.txt', content: { base64: Buffer.from('base64 text\n').toString('base64') } },
         { file: 'dep.txt', content: { taskId: ids.producer, artifact: 'public/result.txt' } },
         { directory: 'cache', cacheName: 'e2e-cache' },
       ],
@@ -53,6 +59,18 @@ beforeAll(async () => {
   ids.cacheAgain = await task(
     { command: [sh('cat cache/state')], mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }] },
     { ...cacheScopes, dependencies: [ids.mounts] },
+  );
+  ids.purge = await task(
+    {
+      command: [sh('cat cache/state; exit 5')],
+      mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }],
+      onExitStatus: { purgeCaches: [5] },
+    },
+    { ...cacheScopes, dependencies: [ids.cacheAgain] },
+  );
+  ids.afterPurge = await task(
+    { command: [sh('ls -A cache; echo listed')], mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }] },
+    { ...cacheScopes, dependencies: [ids.purge], requires: 'all-resolved' },
   );
   ids.notDependency = await task(
     {
@@ -100,7 +118,7 @@ describe.skipIf(!posix)('mounts (tc-worker e2e)', () => {
   it('mounts url files (sha256 checked), tar.gz and zip directories, a dependency artifact and a cache', async () => {
     expect(await lastRun(h, ids.mounts!)).toMatchObject({ state: 'completed' });
     const log = await taskLog(h, ids.mounts!);
-    expect(log).toContain('hello world\nfrom tar\nfrom zip\nproduced\n');
+    expect(log).toContain('hello world\nfrom tar\nfrom zip\nfrom zstd\nproduced\nraw text\nbase64 text\n');
     expect(log).toMatch(/\[mounts\] Downloaded 12 bytes with SHA256 [0-9a-f]{64} from url /);
     expect(log).toMatch(/\[mounts\] No existing writable directory cache 'e2e-cache' - creating /);
   });
@@ -112,6 +130,19 @@ describe.skipIf(!posix)('mounts (tc-worker e2e)', () => {
     expect(log).toContain('persisted\n');
     expect(existsSync(join(h.dir, 'caches', 'directory-caches.json'))).toBe(true);
     expect(readdirSync(join(h.dir, 'downloads')).length).toBeGreaterThan(1);
+  });
+
+  it('purges the caches of a task whose last exit code is in onExitStatus.purgeCaches', async () => {
+    expect(await lastRun(h, ids.purge!)).toMatchObject({ state: 'failed' });
+    const log = await taskLog(h, ids.purge!);
+    expect(log).toContain('persisted\n');
+    expect(log).toContain(
+      '[mounts] Purging caches since last command had exit code 5 which is listed in task.Payload.OnExitStatus.PurgeCaches array',
+    );
+    const after = await taskLog(h, ids.afterPurge!);
+    expect(await lastRun(h, ids.afterPurge!), after).toMatchObject({ state: 'completed' });
+    expect(after).toMatch(/No existing writable directory cache 'e2e-cache' - creating/);
+    expect(after).not.toContain('state\n');
   });
 
   it('resolves payload problems malformed-payload', async () => {
