@@ -38,7 +38,10 @@ export const sigterm: Checker = (obs, c) =>
   signals(c).includes('SIGTERM') ? exitIs(obs, 72, 'SIGTERM was sent') : null;
 
 export const invalidConfig: Checker = (obs, c) => {
-  const removed: string[] = c.setup?.configRemove ?? [];
+  // setup.config maps a key to null to remove it from the profile's template.
+  const removed = Object.entries(cfg(c))
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
   if (removed.length === 0) return null;
   return exitIs(obs, 73, `required config ${removed.join(', ')} missing`);
 };

@@ -1,0 +1,271 @@
+// Checkers judged on hand-made observations: each must pass a conforming run, fail a broken one,
+// and stay silent (null) when the run does not exercise its statement.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { statementById } from './index.ts';
+import type { CaseExpectation, Observation, TraceEntry } from './types.ts';
+
+const T = 'dSlITZ4yQgmvxxAi4A8fHQ';
+const CLIENT = `task-client/${T}/0/on/g/w/until/1`;
+let seq = 0;
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+
+function entry(route: string, s: number, o: Partial<TraceEntry> = {}): TraceEntry {
+  return {
+    seq: ++seq,
+    time: at(s),
+    durationMs: 10,
+    service: 'queue',
+    method: 'POST',
+    path: `/api/queue/v1/task/${T}/runs/0/${route}`,
+    route,
+    clientId: CLIENT,
+    taskId: T,
+    runId: 0,
+    status: 200,
+    request: { headers: { 'content-type': 'application/json' } },
+    response: {},
+    ...o,
+  };
+}
+
+function claim(s: number, takenUntilS: number): TraceEntry {
+  return entry('claimWork', s, {
+    path: '/api/queue/v1/claim-work/prov/wt',
+    clientId: 'worker',
+    taskId: undefined,
+    runId: undefined,
+    request: { headers: { 'content-type': 'application/json' }, body: { workerGroup: 'g', workerId: 'w', tasks: 1 } },
+    response: {
+      body: {
+        tasks: [
+          {
+            status: {
+              taskId: T,
+              state: 'running',
+              runs: [{ runId: 0, workerGroup: 'g', workerId: 'w', takenUntil: at(takenUntilS) }],
+            },
+            runId: 0,
+            workerGroup: 'g',
+            workerId: 'w',
+            takenUntil: at(takenUntilS),
+            task: { payload: {} },
+            credentials: { clientId: CLIENT, accessToken: 'secret-token-123456', certificate: '{}' },
+          },
+        ],
+      },
+    },
+  });
+}
+
+function obs(trace: TraceEntry[], o: Partial<Observation> = {}): Observation {
+  return {
+    exitCode: 0,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    durationMs: 1000,
+    trace,
+    tasks: {},
+    config: {},
+    profile: { name: 'test', generation: 'current' },
+    platform: 'linux',
+    ...o,
+  };
+}
+
+const CASE: CaseExpectation = { id: 'x/y/z', kind: 'task', statements: [], expect: {} };
+const check = (id: string, o: Observation, c: CaseExpectation = CASE) => {
+  const s = statementById.get(id);
+  if (!s?.check) throw new Error(`${id} has no checker`);
+  return s.check(o, c);
+};
+
+describe('queue.reclaim.before-taken-until', () => {
+  it('passes reclaims and a resolution inside each claim', () => {
+    const reclaim = entry('reclaimTask', 50, { response: { body: { takenUntil: at(120) } } });
+    const r = check('queue.reclaim.before-taken-until', obs([claim(0, 60), reclaim, entry('reportCompleted', 100)]));
+    expect(r?.ok).toBe(true);
+  });
+  it('fails a reclaim after takenUntil', () => {
+    const r = check(
+      'queue.reclaim.before-taken-until',
+      obs([claim(0, 60), entry('reclaimTask', 70), entry('reportCompleted', 80)]),
+    );
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/reclaimed at .* after/);
+  });
+  it('fails a resolution after an unrenewed claim expired', () => {
+    expect(check('queue.reclaim.before-taken-until', obs([claim(0, 60), entry('reportCompleted', 61)]))?.ok).toBe(
+      false,
+    );
+  });
+  it('is silent without claims', () => {
+    expect(check('queue.reclaim.before-taken-until', obs([]))).toBeNull();
+  });
+});
+
+describe('queue.resolve.after-artifacts', () => {
+  const art = (s: number) =>
+    entry('createArtifact', s, {
+      path: `/api/queue/v1/task/${T}/runs/0/artifacts/public/a.txt`,
+      request: { body: { storageType: 's3', contentType: 'text/plain', expires: at(999) } },
+    });
+  it('passes artifacts created before reportCompleted', () => {
+    expect(check('queue.resolve.after-artifacts', obs([claim(0, 600), art(1), entry('reportCompleted', 2)]))?.ok).toBe(
+      true,
+    );
+  });
+  it('fails an artifact created after reportCompleted', () => {
+    const r = check('queue.resolve.after-artifacts', obs([claim(0, 600), entry('reportCompleted', 2), art(3)]));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toContain('public/a.txt');
+  });
+  it('fails an object artifact never finished', () => {
+    const o = entry('createArtifact', 1, {
+      path: `/api/queue/v1/task/${T}/runs/0/artifacts/public/o`,
+      request: { body: { storageType: 'object', contentType: 'x', expires: at(999) } },
+    });
+    expect(check('queue.resolve.after-artifacts', obs([claim(0, 600), o, entry('reportCompleted', 2)]))?.ok).toBe(
+      false,
+    );
+  });
+});
+
+describe('queue.credentials.run-signed', () => {
+  it('passes calls signed with the claim credentials', () => {
+    expect(check('queue.credentials.run-signed', obs([claim(0, 600), entry('reportCompleted', 2)]))?.ok).toBe(true);
+  });
+  it('fails a call signed by the worker credentials', () => {
+    expect(
+      check('queue.credentials.run-signed', obs([claim(0, 600), entry('reportCompleted', 2, { clientId: 'worker' })]))
+        ?.ok,
+    ).toBe(false);
+  });
+});
+
+describe('queue.claim.request-shape', () => {
+  it('passes a well-formed claimWork', () => {
+    expect(check('queue.claim.request-shape', obs([claim(0, 600)]))?.ok).toBe(true);
+  });
+  it('fails tasks outside 1..32 and a bad workerId', () => {
+    const bad = claim(0, 600);
+    bad.request.body = { workerGroup: 'g', workerId: 'has space', tasks: 40 };
+    const r = check('queue.claim.request-shape', obs([bad]));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/workerId/);
+  });
+});
+
+describe('queue.artifact.request-schema', () => {
+  it('fails contentEncoding in a createArtifact body', () => {
+    const e = entry('createArtifact', 1, {
+      request: { body: { storageType: 's3', contentType: 'text/plain', expires: at(9), contentEncoding: 'gzip' } },
+    });
+    expect(check('queue.artifact.request-schema', obs([e]))?.message).toMatch(/contentEncoding/);
+  });
+  it('passes an error artifact with exactly its properties', () => {
+    const e = entry('createArtifact', 1, {
+      request: { body: { storageType: 'error', expires: at(9), reason: 'file-missing-on-worker', message: 'gone' } },
+    });
+    expect(check('queue.artifact.request-schema', obs([e]))?.ok).toBe(true);
+  });
+});
+
+const LOG = [
+  '[taskcluster 2026-01-01T00:00:00.000Z] Worker Type (prov/wt) settings:',
+  '[taskcluster 2026-01-01T00:00:00.000Z]   {}',
+  `[taskcluster 2026-01-01T00:00:00.000Z] Task ID: ${T}`,
+  '[taskcluster 2026-01-01T00:00:00.000Z] === Task Starting ===',
+  "[taskcluster 2026-01-01T00:00:00.001Z] Executing command 0: /bin/bash -c 'exit 3'",
+  '[taskcluster 2026-01-01T00:00:00.002Z]    Exit Code: 3',
+  "[taskcluster 2026-01-01T00:00:00.003Z] Executing command 1: /bin/bash -c 'echo never'",
+  '[taskcluster 2026-01-01T00:00:00.004Z] === Task Finished ===',
+  '[taskcluster 2026-01-01T00:00:00.004Z] Task Duration: 4ms',
+  '[taskcluster:error] exit status 3',
+  '',
+].join('\n');
+const withLog = (log: string, trace: TraceEntry[] = []) =>
+  obs(trace, { tasks: { [T]: { definition: { payload: {} }, status: {}, artifacts: [], log } } });
+
+describe('logs.format.*', () => {
+  it('accepts generic-worker prefixes and header', () => {
+    expect(check('logs.format.info-prefix', withLog(LOG))?.ok).toBe(true);
+    expect(check('logs.format.error-prefix', withLog(LOG))?.ok).toBe(true);
+    expect(check('logs.format.header', withLog(LOG))?.ok).toBe(true);
+    expect(check('logs.format.footer', withLog(LOG))?.ok).toBe(true);
+  });
+  it('rejects a timestamp without milliseconds, a timestamped error and a v11-style header for current', () => {
+    expect(check('logs.format.info-prefix', withLog('[taskcluster 2026-01-01T00:00:00Z] hi\n'))?.ok).toBe(false);
+    expect(check('logs.format.error-prefix', withLog('[taskcluster:error 2026-01-01T00:00:00.000Z] x\n'))?.ok).toBe(
+      false,
+    );
+    expect(check('logs.format.header', withLog(LOG.replace('(prov/wt)', '(wt)')))?.ok).toBe(false);
+  });
+  it('is silent without a log', () => {
+    expect(check('logs.format.info-prefix', obs([]))).toBeNull();
+  });
+});
+
+describe('payload.command.exit-on-fail', () => {
+  const failed = entry('reportFailed', 5);
+  it('fails when a command ran after a failing one', () => {
+    const r = check('payload.command.exit-on-fail', withLog(LOG, [claim(0, 600), failed]));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/commands ran after command 0 failed/);
+  });
+  it('passes when the task stopped at the failure and was reported failed', () => {
+    const log = LOG.split('\n')
+      .filter((l) => !l.includes('Executing command 1'))
+      .join('\n');
+    expect(check('payload.command.exit-on-fail', withLog(log, [claim(0, 600), failed]))?.ok).toBe(true);
+  });
+});
+
+describe('chain-of-trust.ed25519.signature', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-cot-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const seed = (privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).subarray(16);
+  const keyFile = join(dir, 'key');
+  writeFileSync(keyFile, seed.toString('base64'));
+  const cert = Buffer.from(JSON.stringify({ chainOfTrustVersion: 1 }));
+  const withSig = (sig: Buffer) =>
+    obs([], {
+      config: { ed25519SigningKeyLocation: keyFile },
+      tasks: {
+        [T]: {
+          definition: {},
+          status: {},
+          artifacts: [
+            { runId: 0, name: 'public/chain-of-trust.json', storageType: 's3', body: cert },
+            { runId: 0, name: 'public/chain-of-trust.json.sig', storageType: 's3', body: sig },
+          ],
+        },
+      },
+    });
+  it('verifies a signature made with the configured key', () => {
+    expect(check('chain-of-trust.ed25519.signature', withSig(sign(null, cert, privateKey)))?.ok).toBe(true);
+  });
+  it('rejects a signature over other bytes', () => {
+    const r = check('chain-of-trust.ed25519.signature', withSig(sign(null, Buffer.from('other'), privateKey)));
+    expect(r).toEqual({ ok: false, message: expect.stringContaining('does not verify') });
+  });
+});
+
+describe('worker.exit-code.*', () => {
+  const idleCase: CaseExpectation = { ...CASE, kind: 'worker', setup: { config: { idleTimeoutSecs: 2 } } };
+  it('idle-timeout wants 68 from an idle worker', () => {
+    expect(check('worker.exit-code.idle-timeout', obs([], { exitCode: 68 }), idleCase)?.ok).toBe(true);
+    expect(check('worker.exit-code.idle-timeout', obs([], { exitCode: 0 }), idleCase)?.ok).toBe(false);
+  });
+  it('cant-load-config holds each generation to its own code', () => {
+    const raw: CaseExpectation = { ...CASE, kind: 'worker', setup: { configRaw: '{' } };
+    expect(check('worker.exit-code.cant-load-config', obs([], { exitCode: 64 }), raw)?.ok).toBe(true);
+    const v11 = obs([], { exitCode: 64, profile: { name: 'gw', generation: 'v11' } });
+    expect(check('worker.exit-code.cant-load-config', v11, raw)?.ok).toBe(false);
+  });
+});
