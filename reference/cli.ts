@@ -103,9 +103,10 @@ async function run(configFile: string): Promise<void> {
     pino.destination({ fd: 2, sync: true }),
   );
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
-  const platform = config.runTasksAsCurrentUser ? new CurrentUserPlatform() : platformFor(hostOs());
+  // Windows always uses its platform: commands run through generic-worker's wrapper batch scripts.
+  const platform = config.runTasksAsCurrentUser && os !== 'windows' ? new CurrentUserPlatform() : platformFor(hostOs());
   // Windows multiuser: one task user, and so one task, per boot (platform/windows/lifecycle.ts).
-  const windowsCycle = platform instanceof WindowsPlatform;
+  const windowsCycle = platform instanceof WindowsPlatform && !config.runTasksAsCurrentUser;
   if (windowsCycle) {
     const boot = await windowsBoot(platform, config, logger).catch((e) => fail(e));
     if ('exitCode' in boot) {
