@@ -269,3 +269,46 @@ describe('worker.exit-code.*', () => {
     expect(check('worker.exit-code.cant-load-config', v11, raw)?.ok).toBe(false);
   });
 });
+
+describe('chain-of-trust.certificate.fields', () => {
+  const cert = (o: object) =>
+    obs([claim(0, 600)], {
+      tasks: {
+        [T]: {
+          definition: {},
+          status: {},
+          artifacts: [
+            { runId: 0, name: 'public/chain-of-trust.json', storageType: 's3', body: Buffer.from(JSON.stringify(o)) },
+          ],
+        },
+      },
+    });
+  const good = {
+    chainOfTrustVersion: 1,
+    artifacts: { 'public/logs/certified.log': { sha256: 'a'.repeat(64) } },
+    task: { payload: {} },
+    taskId: T,
+    runId: 0,
+    workerGroup: 'g',
+    workerId: 'w',
+    environment: {},
+  };
+  it('accepts a certificate matching the schema and the claim', () => {
+    expect(check('chain-of-trust.certificate.fields', cert(good))?.ok).toBe(true);
+  });
+  it('names schema violations and a foreign workerId', () => {
+    const r = check('chain-of-trust.certificate.fields', cert({ ...good, chainOfTrustVersion: 2, workerId: 'other' }));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/cot-certificate\.schema\.json: \/chainOfTrustVersion/);
+    expect(r?.message).toMatch(/workerId other/);
+  });
+});
+
+describe('features.supersede.url-verbatim', () => {
+  const c: CaseExpectation = { ...CASE, task: { payload: { supersederUrl: 'http://127.0.0.1:1/superseder/abc' } } };
+  const sup = (path: string) => entry('superseder', 1, { service: 'superseder', method: 'GET', path });
+  it('passes the URL as given and fails an appended taskId', () => {
+    expect(check('features.supersede.url-verbatim', obs([sup('/superseder/abc')]), c)?.ok).toBe(true);
+    expect(check('features.supersede.url-verbatim', obs([sup('/superseder/abc?taskId=abc')]), c)?.ok).toBe(false);
+  });
+});

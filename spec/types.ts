@@ -29,6 +29,13 @@ export interface ObservedArtifact {
   sha256?: string;
   /** Decoded content (after any Content-Encoding was undone). */
   body?: Buffer;
+  /** Size of the decoded content in bytes, when downloaded. */
+  size?: number;
+  /** Error artifacts: the reason and message the worker gave. */
+  reason?: string;
+  message?: string;
+  /** Reference / link artifacts: where they point. */
+  url?: string;
 }
 
 export interface ObservedTask {
@@ -57,6 +64,10 @@ export interface Observation {
   config: Record<string, unknown>;
   profile: { name: string; generation: Generation };
   platform: NodeJS.Platform;
+  /** alias -> taskId of the case's tasks (the main task is `main`). */
+  aliases?: Record<string, string>;
+  /** True when the runner had to kill the worker because it did not exit in time. */
+  timedOut?: boolean;
 }
 
 /** Expected resolution of one run. */
@@ -70,9 +81,11 @@ export interface ExpectedArtifact {
   name: string;
   storageType?: string;
   contentType?: string;
-  contentEncoding?: string;
+  /** null: no encoding was recorded. */
+  contentEncoding?: string | null;
   sha256?: string;
   contentMatches?: string;
+  contentContains?: string;
   absent?: boolean;
   /** For error artifacts: the expected reason. */
   reason?: string;
@@ -83,6 +96,7 @@ export interface TextExpectation {
   contains?: string[];
   notContains?: string[];
   matches?: string[];
+  notMatches?: string[];
 }
 
 export interface TraceExpectation {
@@ -90,10 +104,14 @@ export interface TraceExpectation {
   minCount?: number;
   maxCount?: number;
   status?: number;
+  /** A task alias (main or one of tasks[].alias). */
+  task?: string;
 }
 
 export interface Expect {
-  exitCode?: number;
+  /** A list allows any of them; null means killed by a signal. */
+  exitCode?: number | number[] | null;
+  signal?: string | null;
   runs?: ExpectedRun[];
   log?: TextExpectation;
   artifacts?: ExpectedArtifact[];

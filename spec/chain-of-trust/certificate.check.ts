@@ -1,8 +1,14 @@
 // Checkers for chain-of-trust.*: parse the certificate a run published and verify it.
 import { createHash, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { claims, verdict } from '../lib/observe.ts';
 import type { Checker, Observation, ObservedArtifact } from '../types.ts';
+
+const certSchema = JSON.parse(
+  readFileSync(new URL('../../schemas/cot-certificate.schema.json', import.meta.url), 'utf8'),
+);
+const validateCert = new Ajv2020({ allErrors: true, strict: false }).compile(certSchema);
 
 export const CERT_JSON = 'public/chain-of-trust.json';
 export const CERT_SIG = 'public/chain-of-trust.json.sig';
@@ -82,14 +88,13 @@ export const fields: Checker = (obs) => {
     }
     const claim = claims(obs).find((x) => x.taskId === c.taskId && x.runId === c.runId);
     const k = `${c.taskId}/${c.runId}`;
-    if (c.cert.chainOfTrustVersion !== 1) problems.push(`${k}: chainOfTrustVersion ${c.cert.chainOfTrustVersion}`);
+    if (!validateCert(c.cert))
+      for (const e of (validateCert.errors ?? []).slice(0, 3))
+        problems.push(`${k}: schemas/cot-certificate.schema.json: ${e.instancePath || '/'} ${e.message}`);
     if (c.cert.taskId !== c.taskId) problems.push(`${k}: taskId ${c.cert.taskId}`);
     if (c.cert.runId !== c.runId) problems.push(`${k}: runId ${c.cert.runId}`);
     if (claim && c.cert.workerGroup !== claim.workerGroup) problems.push(`${k}: workerGroup ${c.cert.workerGroup}`);
     if (claim && c.cert.workerId !== claim.workerId) problems.push(`${k}: workerId ${c.cert.workerId}`);
-    if (typeof c.cert.task !== 'object' || c.cert.task === null) problems.push(`${k}: no task definition`);
-    if (typeof c.cert.environment !== 'object') problems.push(`${k}: no environment`);
-    if (typeof c.cert.artifacts !== 'object') problems.push(`${k}: no artifacts map`);
   }
   return verdict(problems, `${cs.length} certificate(s) carry every field`);
 };
