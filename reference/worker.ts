@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { redactConfig, type ResolvedConfig } from './config.ts';
 import { ExitCode } from './exit-codes.ts';
 import { createFeatures, type WorkerFeature } from './features/index.ts';
+import { freeDiskSpaceBeforeClaim } from './features/mounts.ts';
+import { NotEnoughDiskSpace } from './mounts/disk-space.ts';
 import type { Platform } from './platform/platform.ts';
 import { newQueue, permanentCredentials, type QueueClient } from './queue.ts';
 import { TerminationCheck } from './should-terminate.ts';
@@ -97,6 +99,15 @@ export class Worker {
       if (await termination.due((e) => this.logger.warn({ err: e.message }, 'could not ask should-terminate'))) {
         this.logger.warn('worker manager says this worker should terminate');
         return ExitCode.WORKER_MANAGER_SHUTDOWN;
+      }
+      // requiredDiskSpaceMegabytes: evict download caches, then caches; generic-worker 11 panics (69) if short.
+      try {
+        const gc = await freeDiskSpaceBeforeClaim(cfg);
+        if (gc.evictedDownloads.length + gc.evictedCaches.length > 0) this.logger.info(gc, 'freed disk space');
+      } catch (e) {
+        if (!(e instanceof NotEnoughDiskSpace)) throw e;
+        this.logger.error({ err: e.message }, e.message);
+        return ExitCode.INTERNAL_ERROR;
       }
       let claims: TaskClaim[] = [];
       try {

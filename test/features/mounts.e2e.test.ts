@@ -170,3 +170,21 @@ describe.skipIf(!posix)('mounts (tc-worker e2e)', () => {
     expect(existsSync(join(h.dir, 'slipped.txt'))).toBe(false);
   });
 });
+
+describe.skipIf(!posix)('requiredDiskSpaceMegabytes (tc-worker e2e)', () => {
+  it('exits 69 before claiming when even empty caches leave too little space, and says so', async () => {
+    const hd = await startHarness();
+    try {
+      const id = await hd.createTask({ command: [sh('echo never')], maxRunTime: 30 });
+      // More than any disk has: nothing to evict, so the worker must refuse to claim.
+      const r = await runWorker(hd, hd.config({ requiredDiskSpaceMegabytes: 1_000_000_000 }), 30_000);
+      expect(r.code, r.stderr.slice(-1000)).toBe(69);
+      expect(r.stderr).toMatch(
+        /Not able to free up enough disk space - require 1048576000000000 bytes, but only have \d+ bytes - and nothing left to delete/,
+      );
+      expect(await lastRun(hd, id)).toMatchObject({ state: 'pending' });
+    } finally {
+      await hd.close();
+    }
+  });
+});
