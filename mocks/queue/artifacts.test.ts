@@ -95,30 +95,30 @@ describe('reading artifacts', () => {
     mk('c1', { storageType: 'link', artifact: 'c2' });
     mk('c2', { storageType: 'link', artifact: 'c1' });
     mk('err', { storageType: 'error', reason: 'file-missing-on-worker', message: 'gone' });
-    const l = h.model.resolveArtifact(id, 0, 'l1');
-    expect(l.names).toEqual(['l1', 'target']);
-    expect(h.model.artifactAnswer(l.artifact, 'l1')).toEqual({
+    const seen: string[][] = [];
+    const follow = (name: string) => h.model.followLinks(id, 0, name, (names) => seen.push(names));
+    const l = follow('l1');
+    expect(seen).toEqual([['l1'], ['l1', 'target']]); // every hop is authorized before it is read
+    expect(h.model.artifactAnswer(l)).toEqual({
       kind: 'redirect',
       storageType: 'reference',
       url: 'https://x.example/',
     });
-    expect(codeOf(() => h.model.resolveArtifact(id, 0, 'c1'))).toBe('400 InputError');
-    const e = h.model.resolveArtifact(id, 0, 'err').artifact;
-    expect(h.model.artifactAnswer(e, 'err')).toMatchObject({
+    expect(codeOf(() => follow('c1'))).toBe('400 InputError');
+    const e = follow('err');
+    expect(h.model.artifactAnswer(e)).toMatchObject({
       kind: 'error',
       reason: 'file-missing-on-worker',
       message: 'gone',
     });
-    expect(h.model.artifactContent(e, 'err')).toEqual({
+    expect(h.model.artifactContent(e)).toEqual({
       storageType: 'error',
       reason: 'file-missing-on-worker',
       message: 'gone',
     });
-    expect(codeOf(() => h.model.artifactAnswer(undefined, 'nope'))).toBe('404 ResourceNotFound');
+    expect(codeOf(() => follow('nope'))).toBe('404 ResourceNotFound');
     h.advance(3600_001);
-    expect(codeOf(() => h.model.artifactAnswer(h.model.resolveArtifact(id, 0, 'target').artifact, 'target'))).toBe(
-      '410 ResourceExpired',
-    );
+    expect(codeOf(() => follow('target'))).toBe('410 ResourceExpired');
     const unscheduled = h.create({ dependencies: [id] });
     expect(codeOf(() => h.model.latestRunId(unscheduled))).toBe('404 ResourceNotFound');
   });

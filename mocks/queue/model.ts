@@ -597,7 +597,8 @@ export class QueueModel {
     if (!t) throw inputError(`Task not found`);
     const r = t.runs[runId];
     if (!r) throw inputError(`Run not found`);
-    if (!r.workerGroup || !r.workerId) throw inputError('Run was not claimed by a worker');
+    if (!r.workerGroup || !r.workerId)
+      throw inputError('Run was not claimed by a worker and so no artifacts can exist');
     authorize();
     if (t.expires < expires) {
       throw inputError(
@@ -624,7 +625,9 @@ export class QueueModel {
     else {
       if (existing) {
         // A repeat makes a fresh uploadId, which the object service refuses (500 upstream; 409 here).
-        throw conflict('Artifact already exists with different properties (object artifacts cannot be re-created)');
+        throw conflict(
+          'Artifact already exists with different properties, and none of the allowed exceptions apply (an object artifact cannot be created twice)',
+        );
       }
       const uploadId = slugid.nice();
       const objectName = `t/${taskId}/${runId}/${name}`;
@@ -645,7 +648,16 @@ export class QueueModel {
         (existing.storageType === storageType
           ? storageType === 'reference' || deepEqual(existing.details, details)
           : existing.storageType === 'reference' && storageType === 'link');
-      if (!compatible) throw conflict('Artifact already exists with different properties.');
+      if (!compatible) {
+        const original = {
+          storageType: existing.storageType,
+          contentType: existing.contentType,
+          expires: iso(existing.expires),
+        };
+        throw conflict(
+          `Artifact already exists with different properties, and none of the allowed exceptions apply: ${JSON.stringify(original)}`,
+        );
+      }
     }
     this.artifacts.set(k, { taskId, runId, name, storageType, contentType, expires, present, details });
     switch (storageType) {
@@ -667,7 +679,7 @@ export class QueueModel {
           uploadId: details.uploadId,
           expires: iso(expires),
           credentials: this.deps.issueCredentials(
-            null,
+            `artifact-upload/${taskId}/${runId}/on/${r.workerGroup}/${r.workerId}`,
             [`object:upload:${details.projectId}:${details.name}`],
             now,
             credExpiry,
@@ -682,42 +694,48 @@ export class QueueModel {
   finishArtifact(taskId: string, runId: number, name: string, uploadId: string): void {
     this.tick();
     const a = this.artifacts.get(this.key(taskId, runId, name));
-    if (!a || !this.tasks.get(taskId)?.runs[runId]) throw notFound('Artifact not found');
+    if (!a || !this.tasks.get(taskId)?.runs[runId]) {
+      throw notFound(`Artifact with taskId \`${taskId}\`, runId ${runId}, name \`${name}\` not found`);
+    }
     if (a.storageType !== 'object') throw inputError('Only object artifacts can be finished');
     if (a.present) return;
-    if (a.details.uploadId !== uploadId) throw inputError('Upload ID does not match the artifact');
+    if (a.details.uploadId !== uploadId) throw inputError('given uploadId does not match that for the artifact');
     if (!this.deps.objects.isFinished(a.details.name)) throw inputError('Object storing artifact data does not exist');
     a.present = true;
     this.events.emit('artifact', a);
   }
 
-  /** The run id the "latest" routes use; 404 when the task has no runs. */
+  /** The run id the "latest" routes use; 404 when the task is unknown or has no runs. */
   latestRunId(taskId: string): number {
-    const t = this.getTask(taskId);
-    if (t.runs.length === 0) throw notFound(`Task \`${taskId}\` doesn't have any runs`);
+    this.tick();
+    const t = this.tasks.get(taskId);
+    if (!t) throw notFound('Task not found');
+    if (t.runs.length === 0) throw notFound("Task doesn't have any runs");
     return t.runs.length - 1;
   }
 
-  /** Follow links from `name`; the names on the way (each needs queue:get-artifact) and the final artifact. */
-  resolveArtifact(taskId: string, runId: number, name: string): { names: string[]; artifact?: Artifact } {
-    this.getRun(taskId, runId);
+  /**
+   * Follow link artifacts from `name` like upstream's getArtifactFollowingLinks: `authorize(names)`
+   * before each hop, then 404 (missing or not present), 410 (expired), 400 (link cycle).
+   */
+  followLinks(taskId: string, runId: number, name: string, authorize: (names: string[]) => void): Artifact {
+    this.tick();
     const names: string[] = [];
     let current = name;
     for (;;) {
-      if (names.includes(current))
-        throw inputError(`Artifact link cycle detected: ${[...names, current].join(' -> ')}`);
       names.push(current);
+      authorize([...names]);
       const a = this.artifacts.get(this.key(taskId, runId, current));
-      if (a?.storageType !== 'link') return { names, artifact: a };
+      if (!a?.present) throw notFound('Artifact not found');
+      if (a.expires < this.now()) throw new ApiError('ResourceExpired', 'Artifact expired');
+      if (a.storageType !== 'link') return a;
+      if (names.includes(a.details.artifact)) throw inputError('Artifact leads to a link cycle');
       current = a.details.artifact;
     }
   }
 
-  /** After authorization: what getArtifact answers for the resolved artifact. */
-  artifactAnswer(a: Artifact | undefined, name: string): ArtifactAnswer {
-    const now = this.now();
-    if (!a?.present) throw notFound(`Artifact not found: ${name}`);
-    if (a.expires < now) throw new ApiError('ResourceExpired', `Artifact ${name} has expired`);
+  /** What getArtifact answers for a (non-link) artifact found by followLinks. */
+  artifactAnswer(a: Artifact): ArtifactAnswer {
     switch (a.storageType) {
       case 'error':
         return { kind: 'error', storageType: 'error', reason: a.details.reason, message: a.details.message };
@@ -727,32 +745,37 @@ export class QueueModel {
         return {
           kind: 'redirect',
           storageType: 's3',
-          url: this.deps.storeUrl(a.details.prefix, 'GET', now + 30 * MIN),
+          url: this.deps.storeUrl(a.details.prefix, 'GET', this.now() + 30 * MIN),
         };
-      case 'object':
-        return { kind: 'redirect', storageType: 'object', url: this.deps.objects.simpleUrl(a.details.name) };
       default:
-        throw notFound(`Artifact not found: ${name}`);
+        return { kind: 'redirect', storageType: 'object', url: this.deps.objects.simpleUrl(a.details.name) };
     }
   }
 
   /** artifact / latestArtifact content descriptors (error → 200, not 424). */
-  artifactContent(a: Artifact | undefined, name: string): Record<string, any> {
-    if (a?.present && a.storageType === 'object') {
+  artifactContent(a: Artifact): Record<string, any> {
+    if (a.storageType === 'object') {
       const now = this.now();
       return {
         storageType: 'object',
         name: a.details.name,
-        credentials: this.deps.issueCredentials(null, [`object:download:${a.details.name}`], now, now + 60 * MIN),
+        credentials: this.deps.issueCredentials(
+          `artifact-download/${a.taskId}/${a.runId}/${a.name}`,
+          [`object:download:${a.details.name}`],
+          now,
+          now + 60 * MIN,
+        ),
       };
     }
-    const ans = this.artifactAnswer(a, name);
+    const ans = this.artifactAnswer(a);
     if (ans.kind === 'error') return { storageType: 'error', reason: ans.reason, message: ans.message };
     return { storageType: ans.storageType, url: ans.url };
   }
 
+  /** listArtifacts: 404 for an unknown task or a run past the latest. */
   listArtifacts(taskId: string, runId: number): Record<string, any>[] {
-    this.getRun(taskId, runId);
+    const latest = this.latestRunId(taskId);
+    if (runId < 0 || runId > latest) throw notFound(`Task with taskId: \`${taskId}\` has no run with runId: ${runId}`);
     return [...this.artifacts.values()]
       .filter((a) => a.taskId === taskId && a.runId === runId)
       .sort((a, b) => pgCompare(a.name, b.name))
@@ -760,9 +783,9 @@ export class QueueModel {
   }
 
   artifactInfo(taskId: string, runId: number, name: string): Record<string, any> {
-    this.getRun(taskId, runId);
+    this.tick();
     const a = this.artifacts.get(this.key(taskId, runId, name));
-    if (!a?.present) throw notFound(`Artifact not found: ${name}`);
+    if (!a?.present) throw notFound('Artifact not found');
     return { storageType: a.storageType, name: a.name, expires: iso(a.expires), contentType: a.contentType };
   }
 

@@ -4,29 +4,31 @@ import { json, type Call, type Route } from '../../router.ts';
 
 const PREFIX = '/api/queue/v1/task/<taskId>';
 
-function runIdOf(call: Call, latest: boolean): number {
+/** The run: from the URL, or for the "latest" routes after authorizing the name (as upstream does). */
+function runIdOf(call: Call, latest: boolean, names?: string[]): number {
+  if (latest && names) call.authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) });
   const runId = latest ? call.state.model.latestRunId(call.params.taskId) : Number(call.params.runId);
   call.note({ runId });
   return runId;
 }
 
-function getArtifact(call: Call, latest: boolean): Response {
+function follow(call: Call, latest: boolean) {
   const { params, state, authorize } = call;
-  const runId = runIdOf(call, latest);
-  const { names, artifact } = state.model.resolveArtifact(params.taskId, runId, params.name);
-  authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) });
-  const ans = state.model.artifactAnswer(artifact, params.name);
+  const runId = runIdOf(call, latest, [params.name]);
+  return state.model.followLinks(params.taskId, runId, params.name, (names) =>
+    authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) }),
+  );
+}
+
+function getArtifact(call: Call, latest: boolean): Response {
+  const ans = call.state.model.artifactAnswer(follow(call, latest));
   const headers = { 'x-taskcluster-artifact-storage-type': ans.storageType };
   if (ans.kind === 'error') return json({ reason: ans.reason, message: ans.message }, 424, headers);
   return json({ storageType: ans.storageType, url: ans.url }, 303, { ...headers, location: ans.url });
 }
 
 function artifactContent(call: Call, latest: boolean): Response {
-  const { params, state, authorize } = call;
-  const runId = runIdOf(call, latest);
-  const { names, artifact } = state.model.resolveArtifact(params.taskId, runId, params.name);
-  authorize({ AllOf: names.map((n) => `queue:get-artifact:${n}`) });
-  return json(state.model.artifactContent(artifact, params.name));
+  return json(call.state.model.artifactContent(follow(call, latest)));
 }
 
 function listArtifacts(call: Call, latest: boolean): Response {
