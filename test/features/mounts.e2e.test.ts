@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
+import taskcluster from 'taskcluster-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarBuffer, zipBuffer } from '../../reference/mounts/test-archives.ts';
-import { type Harness, lastRun, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+import { type Harness, lastRun, PROVISIONER, runWorker, startHarness, taskLog } from '../reference/harness.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -185,6 +186,42 @@ describe.skipIf(!posix)('requiredDiskSpaceMegabytes (tc-worker e2e)', () => {
       expect(await lastRun(hd, id)).toMatchObject({ state: 'pending' });
     } finally {
       await hd.close();
+    }
+  });
+});
+
+describe.skipIf(!posix)('purge-cache service (tc-worker e2e, two worker processes sharing cachesDir)', () => {
+  it('keeps a cache across worker restarts until the purge-cache service asks for it to be purged', async () => {
+    const hp = await startHarness();
+    try {
+      const scopes = ['generic-worker:cache:purged-cache'];
+      const mounts = [{ directory: 'cache', cacheName: 'purged-cache' }];
+      const write = await hp.createTask(
+        { command: [sh('echo old > cache/state')], maxRunTime: 30, mounts },
+        { scopes },
+      );
+      expect((await runWorker(hp, hp.config(), 30_000)).code).toBe(0);
+      const keep = await hp.createTask({ command: [sh('cat cache/state')], maxRunTime: 30, mounts }, { scopes });
+      expect((await runWorker(hp, hp.config(), 30_000)).code).toBe(0);
+      expect(await taskLog(hp, keep)).toContain('old\n');
+
+      const purgeCache = new taskcluster.PurgeCache({ rootUrl: hp.mock.rootUrl, credentials: hp.mock.admin });
+      await purgeCache.purgeCache(`${PROVISIONER}/${hp.workerType}`, { cacheName: 'purged-cache' });
+      const fresh = await hp.createTask(
+        { command: [sh('ls -A cache; echo listed')], maxRunTime: 30, mounts },
+        { scopes },
+      );
+      expect((await runWorker(hp, hp.config(), 30_000)).code).toBe(0);
+      const log = await taskLog(hp, fresh);
+      expect(await lastRun(hp, write)).toMatchObject({ state: 'completed' });
+      expect(log).toMatch(/\[mounts\] Purging cache purged-cache as requested by the purge-cache service/);
+      expect(log).toMatch(/No existing writable directory cache 'purged-cache' - creating/);
+      expect(log).not.toContain('state\n');
+      const calls = hp.mock.trace.entries().filter((e) => e.route === 'purgeRequests');
+      expect(calls.length).toBe(3);
+      expect(calls.every((e) => e.status === 200)).toBe(true);
+    } finally {
+      await hp.close();
     }
   });
 });
