@@ -203,7 +203,7 @@ export class QueueModel {
   getTask(taskId: string): TaskRecord {
     this.tick();
     const t = this.tasks.get(taskId);
-    if (!t) throw notFound(`Task \`${taskId}\` not found. Are you sure it was created?`);
+    if (!t) throw notFound(`\`${taskId}\` does not correspond to a task that exists.\nAre you sure this task exists?`);
     return t;
   }
 
@@ -283,14 +283,12 @@ export class QueueModel {
     const deadline = Date.parse(def.deadline);
     const expires = Date.parse(def.expires);
     const maxDays = this.deps.maxTaskDeadlineDays ?? 5;
-    if (Math.abs(created - now) > 15 * MIN) {
-      throw inputError(
-        `Created timestamp cannot be in the past or future by more than 15 minutes (created: ${def.created}).`,
-      );
-    }
-    if (created > deadline) throw inputError('Deadline cannot be before created!');
-    if (deadline < now) throw inputError('Deadline cannot be in the past!');
-    if (deadline > now + maxDays * 24 * 60 * MIN + 15 * MIN) {
+    // Messages as services/queue/src/api.js patchAndValidateTaskDef words them.
+    if (created < now - 15 * MIN) throw inputError('Created timestamp cannot be in the past (max 15min drift)');
+    if (created > now + 15 * MIN) throw inputError('Created timestamp cannot be in the future (max 15min drift)');
+    if (created > deadline) throw inputError('Deadline cannot be past created');
+    if (deadline < now) throw inputError('Deadline cannot be in the past');
+    if (deadline - now > maxDays * 24 * 60 * MIN + 15 * MIN) {
       throw inputError(`Deadline cannot be more than ${maxDays} days into the future`);
     }
     if (expires < deadline) throw inputError('Expires cannot be before the deadline');
@@ -805,6 +803,13 @@ export class QueueModel {
   }
 }
 
+/** deadline + 1 calendar year, as upstream's `setFullYear(getFullYear() + 1)`. */
+function plusOneYear(ms: number): number {
+  const d = new Date(ms);
+  d.setFullYear(d.getFullYear() + 1);
+  return d.getTime();
+}
+
 /** Fill in createTask defaults the way the real Queue does (services/queue/src/api.js). */
 export function normaliseDefinition(taskId: string, input: Record<string, any>): Record<string, any> {
   let { taskQueueId, provisionerId, workerType } = input;
@@ -832,7 +837,8 @@ export function normaliseDefinition(taskId: string, input: Record<string, any>):
     dependencies: input.dependencies ?? [],
     requires: input.requires ?? 'all-completed',
     routes: input.routes ?? [],
-    priority: input.priority ?? 'lowest',
+    // `normal` is migrated to `lowest`, the current default (services/queue/src/api.js).
+    priority: input.priority === undefined || input.priority === 'normal' ? 'lowest' : input.priority,
     retries: input.retries ?? 5,
     created: iso(Date.parse(input.created)),
     deadline,

@@ -28,7 +28,7 @@ export const taskRoutes: Route[] = [
           `queue:create-task:project:${def.projectId}`,
           `queue:scheduler-id:${def.schedulerId}`,
           {
-            AnyOf: PRIORITIES.slice(0, def.priority === 'normal' ? PRIORITIES.length : rank + 1).map(
+            AnyOf: PRIORITIES.slice(0, rank + 1).map(
               (p) => `queue:create-task:${p}:${def.provisionerId}/${def.workerType}`,
             ),
           },
