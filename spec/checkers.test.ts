@@ -312,3 +312,30 @@ describe('features.supersede.url-verbatim', () => {
     expect(check('features.supersede.url-verbatim', obs([sup('/superseder/abc?taskId=abc')]), c)?.ok).toBe(false);
   });
 });
+
+describe('payload.schema.* (payload-driven)', () => {
+  const run = (payload: object, route: string, reason?: string) => {
+    const c = claim(0, 600);
+    (c.response.body as any).tasks[0].task = { payload };
+    return obs([c, entry(route, 2, { request: { body: reason ? { reason } : undefined } })]);
+  };
+  it('wants malformed-payload for an unknown top-level property', () => {
+    expect(
+      check(
+        'payload.schema.no-additional-properties',
+        run({ command: [], maxRunTime: 1, bogus: 1 }, 'reportException', 'malformed-payload'),
+      )?.ok,
+    ).toBe(true);
+    const r = check(
+      'payload.schema.no-additional-properties',
+      run({ command: [['true']], maxRunTime: 1, bogus: 1 }, 'reportCompleted'),
+    );
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/unknown property bogus, yet resolved reportCompleted/);
+  });
+  it('is silent for a valid payload', () => {
+    expect(
+      check('payload.schema.max-run-time-bounds', run({ command: [['true']], maxRunTime: 5 }, 'reportCompleted')),
+    ).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 // mounts.*: file mounts, writable caches and read-only directories.
 import { BOTH, CURRENT, gw, gw11, gwb } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
+import * as schema from '../payload/schema.check.ts';
 import * as c from './mounts.check.ts';
 
 const area = 'mounts';
@@ -151,6 +152,7 @@ export const statements: Statement[] = [
     text: 'A mount entry that is none of file, cache or read-only directory makes the payload malformed.',
     source: [gwb('5'), gw11('mounts.go')],
     generations: BOTH,
+    check: schema.unrecognisedMount,
   },
   {
     id: 'mounts.purge-cache.unreachable-continues',

@@ -1,6 +1,7 @@
 // payload.features.*, payload.os-groups.* and payload.artifact-expiry.*: feature requests and checks made before the task starts.
 import { BOTH, CURRENT, gw, gw11, gwb } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
+import * as schema from './schema.check.ts';
 
 const area = 'payload';
 
@@ -12,6 +13,7 @@ export const statements: Statement[] = [
     text: 'An unknown key under payload.features makes the payload malformed.',
     source: [gwb('1.1'), gw11('all-unix-style.yml')],
     generations: BOTH,
+    check: schema.unknownFeature,
   },
   {
     id: 'payload.features.disabled-rejected',

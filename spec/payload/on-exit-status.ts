@@ -2,6 +2,7 @@
 import { BOTH, CURRENT, gw, gw11, gwb } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
 import * as c from './on-exit-status.check.ts';
+import * as schema from './schema.check.ts';
 
 const area = 'payload';
 
@@ -38,6 +39,7 @@ export const statements: Statement[] = [
     text: 'onExitStatus.retry entries below 1 make the payload malformed.',
     source: [gw11('intermittent_task_test.go'), gw('intermittent_task_test.go')],
     generations: BOTH,
+    check: schema.retryMinimum,
   },
   {
     id: 'payload.on-exit-status.purge-caches',

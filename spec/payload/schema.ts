@@ -39,6 +39,7 @@ export const statements: Statement[] = [
     text: 'command and maxRunTime are required; a payload without either is malformed.',
     source: [gwb('1.1'), gw11('all-unix-style.yml'), gw('payload_test.go')],
     generations: BOTH,
+    check: c.requiredFields,
   },
   {
     id: 'payload.schema.no-additional-properties',
@@ -47,6 +48,7 @@ export const statements: Statement[] = [
     text: 'A payload with a top-level property the schema does not define is malformed.',
     source: [gwb('1.1'), gw('payload_test.go')],
     generations: BOTH,
+    check: c.noAdditionalProperties,
   },
   {
     id: 'payload.schema.env-strings',
@@ -55,6 +57,7 @@ export const statements: Statement[] = [
     text: 'env values must be strings; a number or boolean value makes the payload malformed.',
     source: [gwb('1.1'), gw('payload_test.go')],
     generations: BOTH,
+    check: c.envStrings,
   },
   {
     id: 'payload.schema.command-not-empty',
@@ -63,6 +66,7 @@ export const statements: Statement[] = [
     text: 'An empty command list, or an empty command, makes the payload malformed.',
     source: [gwb('1.1'), gwb('2.7'), gw('payload_test.go')],
     generations: BOTH,
+    check: c.commandNotEmpty,
   },
   {
     id: 'payload.schema.max-run-time-bounds',
@@ -73,6 +77,7 @@ export const statements: Statement[] = [
     generations: BOTH,
     divergence:
       'v11.0.1 caps maxRunTime in the schema at 86400; current has no schema maximum and rejects values above config maxTaskRunTime (default 86400) with "task\'s maxRunTime of N exceeded allowed maximum of M". Both give malformed-payload.',
+    check: c.maxRunTimeBounds,
   },
   {
     id: 'payload.schema.empty-object',
@@ -81,5 +86,6 @@ export const statements: Statement[] = [
     text: 'An empty payload object is malformed.',
     source: [gw('payload_test.go')],
     generations: BOTH,
+    check: c.emptyObject,
   },
 ];
