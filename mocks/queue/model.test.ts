@@ -163,3 +163,15 @@ describe('QueueModel state machine', () => {
     });
   });
 });
+
+describe('createTask defaults', () => {
+  it('migrates priority normal to lowest and sets expires one calendar year after the deadline', () => {
+    h = modelHarness();
+    const id = h.create({ priority: 'normal' });
+    const t = h.model.task(id);
+    expect(t.priority).toBe('lowest');
+    const d = new Date(t.deadline);
+    d.setFullYear(d.getFullYear() + 1);
+    expect(t.expires).toBe(d.toISOString());
+  });
+});

@@ -842,9 +842,7 @@ export function normaliseDefinition(taskId: string, input: Record<string, any>):
     retries: input.retries ?? 5,
     created: iso(Date.parse(input.created)),
     deadline,
-    expires: iso(
-      input.expires !== undefined ? Date.parse(input.expires) : Date.parse(deadline) + 365 * 24 * 3600 * 1000,
-    ),
+    expires: iso(input.expires !== undefined ? Date.parse(input.expires) : plusOneYear(Date.parse(deadline))),
     scopes: input.scopes ?? [],
     payload: input.payload,
     metadata: input.metadata,
