@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as openpgp from 'openpgp';
+import slugid from 'slugid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Upload } from '../artifact-upload.ts';
 import { chainOfTrustFeature, KEY_NOT_SECURE_MESSAGE } from '../features/chain-of-trust.ts';
@@ -15,7 +17,9 @@ import { ed25519PrivateKeyFromSeed, ed25519PublicKeyBase64, ed25519PublicKeyPem 
 import { COT_ASC, COT_JSON, COT_SIG, verifyChainOfTrust } from './verify.ts';
 
 const has = (tool: string, arg = '--version') => spawnSync(tool, [arg], { stdio: 'ignore' }).status === 0;
-const TASK_ID = 'cotTaskAAAQaaaaaaaaaaQ';
+const TASK_ID = slugid.nice();
+const schema = JSON.parse(readFileSync(new URL('../../schemas/cot-certificate.schema.json', import.meta.url), 'utf8'));
+const validateCertificate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
 
 let work: string;
 let edSeedFile: string;
@@ -170,6 +174,7 @@ describe('chain of trust feature', () => {
       task,
     });
     expect(Object.keys(cert.artifacts).sort()).toEqual(['public/logs/certified.log', 'public/out.txt']);
+    expect(validateCertificate(cert), JSON.stringify(validateCertificate.errors)).toBe(true);
     const sig = await readFile(served.get(COT_SIG)!);
     expect(sig.length).toBe(64);
     const seed = (await readFile(edSeedFile, 'utf8')).trim();
