@@ -171,7 +171,7 @@ describe('createTask defaults', () => {
     const t = h.model.task(id);
     expect(t.priority).toBe('lowest');
     const d = new Date(t.deadline);
-    d.setFullYear(d.getFullYear() + 1);
+    d.setUTCFullYear(d.getUTCFullYear() + 1);
     expect(t.expires).toBe(d.toISOString());
   });
 });

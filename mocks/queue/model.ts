@@ -803,10 +803,10 @@ export class QueueModel {
   }
 }
 
-/** deadline + 1 calendar year, as upstream's `setFullYear(getFullYear() + 1)`. */
+/** deadline + 1 calendar year, as upstream's `setFullYear(getFullYear() + 1)` on a UTC server. */
 function plusOneYear(ms: number): number {
   const d = new Date(ms);
-  d.setFullYear(d.getFullYear() + 1);
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
   return d.getTime();
 }
 
