@@ -1,7 +1,7 @@
 // `tc-worker`: generic-worker's command line (generic-worker-behaviour.md §6.2) with commander.
 // Every failure ends with one of the documented exit codes (exit-codes.ts); `--help` lists all of them and
 // every config property, generated from schemas/config.schema.json so help and validation cannot drift.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import pino from 'pino';
@@ -14,6 +14,7 @@ import { prepareNextUser, windowsBoot } from './platform/windows/lifecycle.ts';
 import {
   grantWinstaTarget,
   installServiceTarget,
+  launchAgentConfigTarget,
   launchAgentPlistTarget,
   type TargetResult,
 } from './platform/windows/targets.ts';
@@ -236,6 +237,36 @@ export function buildProgram(): Command {
     .option('--output <FILE>', 'Write the plist here instead of printing it.')
     .action((opts) => {
       report(launchAgentPlistTarget(opts));
+    });
+
+  program
+    .command('launch-agent-config')
+    .description('macOS: print (or write, mode 0600) the worker config of the launch agent (seed "Mac → Installing").')
+    .requiredOption('--client-id <ID>', 'Taskcluster client id.')
+    .option('--access-token <TOKEN>', 'Access token (default: $TASKCLUSTER_ACCESS_TOKEN).')
+    .requiredOption('--root-url <URL>', 'Taskcluster root URL.')
+    .requiredOption('--provisioner-id <ID>', 'Provisioner id.')
+    .requiredOption('--worker-type <TYPE>', 'Worker type.')
+    .requiredOption('--worker-group <GROUP>', 'Worker group.')
+    .requiredOption('--worker-id <ID>', 'Worker id.')
+    .option('--livelog-secret <SECRET>', 'Live log secret (generic-worker 11).', randomBytes(12).toString('hex'))
+    .option('--public-ip <IP>', 'Public IPv4 address (generic-worker 11 requires one).', '127.0.0.1')
+    .option('--output <FILE>', 'Write the config here instead of printing it.')
+    .action((opts) => {
+      report(
+        launchAgentConfigTarget({
+          clientId: opts.clientId,
+          accessToken: opts.accessToken,
+          rootURL: opts.rootUrl,
+          provisionerId: opts.provisionerId,
+          workerType: opts.workerType,
+          workerGroup: opts.workerGroup,
+          workerId: opts.workerId,
+          livelogSecret: opts.livelogSecret,
+          publicIP: opts.publicIp,
+          output: opts.output,
+        }),
+      );
     });
 
   program

@@ -79,6 +79,7 @@ describe('macOS launch agent', () => {
       workerType: 'osx',
       livelogSecret: 's',
       publicIP: '127.0.0.1',
+      rootURL: 'https://tc.example.com',
     });
     expect(config).toMatchObject({
       idleTimeoutSecs: 0,

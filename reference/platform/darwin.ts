@@ -120,13 +120,22 @@ export interface LaunchAgentConfigInput {
   workerType: string;
   livelogSecret: string;
   publicIP: string;
-  rootURL?: string;
+  /** The seed predates rootURL (it used the default queueBaseURL); tc-worker requires one. */
+  rootURL: string;
   workerTypeMetadata?: Record<string, unknown>;
 }
 
 /** Seed step 4: /etc/generic-worker.config — relative paths resolve in the agent's WorkingDirectory. */
 export function launchAgentConfig(input: LaunchAgentConfigInput): Record<string, unknown> {
-  for (const key of ['accessToken', 'clientId', 'provisionerId', 'workerGroup', 'workerId', 'workerType'] as const) {
+  for (const key of [
+    'accessToken',
+    'clientId',
+    'rootURL',
+    'provisionerId',
+    'workerGroup',
+    'workerId',
+    'workerType',
+  ] as const) {
     if (!input[key]) throw new Error(`launch agent config: ${key} must be given`);
   }
   return {
@@ -136,7 +145,7 @@ export function launchAgentConfig(input: LaunchAgentConfigInput): Record<string,
     livelogSecret: input.livelogSecret,
     provisionerId: input.provisionerId,
     publicIP: input.publicIP,
-    ...(input.rootURL ? { rootURL: input.rootURL } : {}),
+    rootURL: input.rootURL,
     signingKeyLocation: '.signingkey',
     tasksDir: 'tasks',
     workerGroup: input.workerGroup,

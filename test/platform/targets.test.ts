@@ -1,10 +1,11 @@
 // The platform CLI targets through the real `tc-worker` process: Windows targets print what they
 // would execute with --dry-run (on any OS) and keep their exit codes (65, 74) elsewhere.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../reference/config.ts';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/tc-worker.js');
 const tcWorker = (...args: string[]) =>
@@ -44,6 +45,43 @@ describe('tc-worker platform targets', () => {
       .map((l) => JSON.parse(l));
     expect(calls[0].content).toContain("[TcWinsta]::Run('S-1-5-5-0-41431533')");
     expect(calls[1].run).toContain('C:\\tc-worker\\helpers\\tc-grant-winsta.ps1');
+  });
+
+  it('launch-agent-config writes a private config that tc-worker itself accepts', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    try {
+      const out = path.join(dir, 'generic-worker.config');
+      const args = [
+        '--root-url',
+        'https://tc.example.com',
+        '--client-id',
+        'project/mac',
+        '--provisioner-id',
+        'proj',
+        '--worker-type',
+        'osx',
+        '--worker-group',
+        'mac',
+      ];
+      const r = spawnSync(
+        process.execPath,
+        [bin, 'launch-agent-config', ...args, '--worker-id', 'mac-1', '--output', out],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, TASKCLUSTER_ACCESS_TOKEN: 'from-env' },
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      if (!onWindows) expect(statSync(out).mode & 0o777).toBe(0o600);
+      const config = JSON.parse(readFileSync(out, 'utf8'));
+      expect(config).toMatchObject({ accessToken: 'from-env', signingKeyLocation: '.signingkey', tasksDir: 'tasks' });
+      expect(validateConfig(config, 'darwin').workerId).toBe('mac-1');
+      const missing = tcWorker('launch-agent-config', ...args);
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain('--worker-id');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('launch-agent-plist writes the seed plist', () => {

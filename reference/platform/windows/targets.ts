@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandRunner } from '../../sandbox/command-runner.ts';
-import { launchAgentPlist } from '../darwin.ts';
+import { type LaunchAgentConfigInput, launchAgentConfig, launchAgentPlist } from '../darwin.ts';
 import type { OsName } from '../platform.ts';
 import { RecordingRunner } from '../recording.ts';
 import { WindowsPlatform } from '../windows.ts';
@@ -112,5 +112,25 @@ export function launchAgentPlistTarget(o: {
     return { exitCode: 0, stdout: `Wrote ${o.output}`, stderr: '' };
   } catch (e) {
     return { exitCode: 1, stdout: '', stderr: `launch-agent-plist: ${(e as Error).message}` };
+  }
+}
+
+/** Seed step 4 as a command: the worker config the launch agent runs with (0600: it holds the token). */
+export function launchAgentConfigTarget(
+  o: Omit<LaunchAgentConfigInput, 'accessToken' | 'workerTypeMetadata'> & {
+    accessToken?: string;
+    output?: string;
+  },
+  env: NodeJS.ProcessEnv = process.env,
+): TargetResult {
+  try {
+    const accessToken = o.accessToken ?? env.TASKCLUSTER_ACCESS_TOKEN ?? '';
+    const { output, ...fields } = o;
+    const json = `${JSON.stringify(launchAgentConfig({ ...fields, accessToken }), null, 2)}\n`;
+    if (!output) return { exitCode: 0, stdout: json.trimEnd(), stderr: '' };
+    writeFileSync(output, json, { mode: 0o600 });
+    return { exitCode: 0, stdout: `Wrote ${output}`, stderr: '' };
+  } catch (e) {
+    return { exitCode: 1, stdout: '', stderr: `launch-agent-config: ${(e as Error).message}` };
   }
 }
