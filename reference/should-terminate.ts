@@ -3,9 +3,9 @@
 // check runs only when config `deploymentId` is set (a managed worker), at most every
 // checkForNewDeploymentEverySecs, against worker-manager at <rootURL>/api/worker-manager/v1 or at
 // `provisionerBaseURL` when given. Errors are logged and ignored: only an explicit answer stops the worker.
-import hawk from 'hawk';
 import { request } from 'undici';
 import type { ResolvedConfig } from './config.ts';
+import { hawkHeader, permanentCredentials } from './queue.ts';
 
 export function shouldTerminateUrl(cfg: ResolvedConfig): string {
   const base = (cfg.provisionerBaseURL || `${cfg.rootUrl}/api/worker-manager/v1`).replace(/\/+$/, '');
@@ -16,13 +16,7 @@ export function shouldTerminateUrl(cfg: ResolvedConfig): string {
 /** Ask once; true only when the service answers {terminate: true}. */
 export async function askShouldTerminate(cfg: ResolvedConfig): Promise<boolean> {
   const url = shouldTerminateUrl(cfg);
-  const ext = cfg.certificate
-    ? Buffer.from(JSON.stringify({ certificate: JSON.parse(cfg.certificate) })).toString('base64')
-    : undefined;
-  const { header } = hawk.client.header(url, 'GET', {
-    credentials: { id: cfg.clientId, key: cfg.accessToken, algorithm: 'sha256' },
-    ...(ext ? { ext } : {}),
-  });
+  const header = hawkHeader(url, 'GET', permanentCredentials(cfg));
   const res = await request(url, { method: 'GET', headers: { authorization: header, accept: 'application/json' } });
   if (res.statusCode !== 200) {
     await res.body.dump();

@@ -11,7 +11,7 @@ import { createFeatures, type WorkerFeature } from './features/index.ts';
 import { freeDiskSpaceBeforeClaim } from './features/mounts.ts';
 import { NotEnoughDiskSpace } from './mounts/disk-space.ts';
 import type { Platform } from './platform/platform.ts';
-import { newQueue, permanentCredentials, type QueueClient } from './queue.ts';
+import { claimWork, newQueue, permanentCredentials, type QueueClient } from './queue.ts';
 import { TerminationCheck } from './should-terminate.ts';
 import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
 
@@ -31,6 +31,8 @@ export class Worker {
   readonly events = new EventEmitter();
   private stopReason: 'sigint' | 'sigterm' | undefined;
   private wake: (() => void) | undefined;
+  /** Aborts an in-flight claimWork long poll when the worker is told to stop. */
+  private claiming: AbortController | undefined;
   readonly results: RunResult[] = [];
 
   constructor(o: WorkerOptions) {
@@ -45,6 +47,7 @@ export class Worker {
   interrupt(): void {
     this.stopReason ??= 'sigint';
     this.logger.warn('interrupt received: finishing the current task, then exiting (71)');
+    this.claiming?.abort();
     this.wake?.();
   }
 
@@ -53,6 +56,7 @@ export class Worker {
     this.stopReason = 'sigterm';
     this.logger.warn('termination requested: aborting running tasks (worker-shutdown), then exiting (72)');
     this.events.emit('shutdown');
+    this.claiming?.abort();
     this.wake?.();
   }
 
@@ -83,6 +87,7 @@ export class Worker {
     const taskQueueId = `${cfg.provisionerId}/${cfg.workerType}`;
     const termination = new TerminationCheck(cfg);
     let done = 0;
+    let claimErrors = 0;
     let lastActive = Date.now();
     for (;;) {
       if (this.stopReason) return this.stopCode();
@@ -110,15 +115,23 @@ export class Worker {
         return ExitCode.INTERNAL_ERROR;
       }
       let claims: TaskClaim[] = [];
+      this.claiming = new AbortController();
       try {
-        const res = await this.queue.claimWork(taskQueueId, {
-          tasks: 1,
-          workerGroup: cfg.workerGroup,
-          workerId: cfg.workerId,
-        });
+        const res = await claimWork(
+          this.queue,
+          permanentCredentials(cfg),
+          taskQueueId,
+          { tasks: 1, workerGroup: cfg.workerGroup, workerId: cfg.workerId },
+          this.claiming.signal,
+        );
         claims = res?.tasks ?? [];
+        claimErrors = 0;
       } catch (e) {
+        if (this.stopReason) return this.stopCode();
+        claimErrors++;
         this.logger.error({ err: (e as Error).message }, 'Could not claim work');
+      } finally {
+        this.claiming = undefined;
       }
       for (const claim of claims) {
         if (this.stopReason) {
@@ -146,7 +159,8 @@ export class Worker {
         if (cfg.shutdownMachineOnIdle) await this.platform.shutdown('tc-worker idle timeout');
         return ExitCode.IDLE_TIMEOUT;
       }
-      await this.sleep(cfg.claimWorkIntervalSecs * 1000);
+      // Back off exponentially while claimWork keeps failing (5xx, network), capped at a minute.
+      await this.sleep(Math.min(60_000, cfg.claimWorkIntervalSecs * 1000 * 2 ** Math.min(claimErrors, 8)));
     }
   }
 

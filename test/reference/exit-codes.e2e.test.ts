@@ -11,7 +11,7 @@ import { validateConfig } from '../../reference/config.ts';
 import { ExitCode } from '../../reference/exit-codes.ts';
 import { CurrentUserPlatform } from '../../reference/platform/current-user.ts';
 import { Worker } from '../../reference/worker.ts';
-import { type Harness, runWorker, startHarness } from './harness.ts';
+import { type Harness, runWorker, startHarness, startWorker } from './harness.ts';
 
 const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
 const quiet = { info() {}, warn() {}, error() {} };
@@ -90,5 +90,27 @@ describe('exit codes', () => {
         },
       ]);
     });
+  });
+});
+
+describe('signals while idle in a claimWork long poll', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ longPollMs: 60_000 }); // a poll that outlasts the worker's kill timeout
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it.each([
+    ['SIGINT', 71],
+    ['SIGTERM', 72],
+  ] as const)('%s drops the long poll and exits %i', async (signal, expected) => {
+    const w = startWorker(h, h.config({ numberOfTasksToRun: 0, idleTimeoutSecs: 0 }), 15_000);
+    for (let i = 0; i < 300 && !w.stderr().includes('worker starting'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    w.child.kill(signal);
+    expect((await w.exit).code).toBe(expected);
   });
 });
