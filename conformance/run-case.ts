@@ -193,18 +193,14 @@ class Output {
   }
 }
 
-/** A successful call; for claimWork only one that handed out a task (a task is then running). */
-function routeSucceeded(e: TraceEntry): boolean {
-  if (e.status < 200 || e.status >= 300) return false;
-  if (e.route !== 'claimWork') return true;
-  const tasks = (e.response.body as { tasks?: unknown[] } | undefined)?.tasks;
-  return Array.isArray(tasks) && tasks.length > 0;
-}
-
 function signalDue(step: SignalStep, startedAt: number, output: string, trace: TraceEntry[]): boolean {
   if (step.afterMs !== undefined && Date.now() - startedAt < step.afterMs) return false;
   if (step.whenLogContains !== undefined && !output.includes(step.whenLogContains)) return false;
-  if (step.whenRoute !== undefined && !trace.some((e) => e.route === step.whenRoute && routeSucceeded(e))) return false;
+  if (
+    step.whenRoute !== undefined &&
+    !trace.some((e) => e.route === step.whenRoute && e.status >= 200 && e.status < 300)
+  )
+    return false;
   return true;
 }
 
