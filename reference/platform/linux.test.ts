@@ -166,6 +166,17 @@ describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs ro
     expect(await platform.leftoverTaskUsers()).not.toContain(user.name);
   });
 
+  it("leaves task users of another live worker alone, but purges a dead worker's", async () => {
+    let deadPid = 4_000_000;
+    while (existsSync(`/proc/${deadPid}`)) deadPid--;
+    execFileSync('useradd', ['--no-create-home', '--comment', `tc-worker ${process.ppid}`, `${prefix}live`]);
+    execFileSync('useradd', ['--no-create-home', '--comment', `tc-worker ${deadPid}`, `${prefix}dead`]);
+    created.push({ name: `${prefix}live`, home: '', groups: [] }, { name: `${prefix}dead`, home: '', groups: [] });
+    const leftovers = await platform.leftoverTaskUsers();
+    expect(leftovers).toContain(`${prefix}dead`);
+    expect(leftovers).not.toContain(`${prefix}live`);
+  });
+
   it('purges leftover task users and task directories at start-up', async () => {
     const user = await platform.createTaskUser(`${prefix}l`, []);
     created.push(user);

@@ -26,6 +26,20 @@ export interface LinuxOptions {
   userPrefix?: string;
 }
 
+const OWNER_TAG = 'tc-worker';
+
+/** Whether a task user's comment names a worker process (other than this one) that is still running. */
+function ownedByLiveWorker(gecos: string): boolean {
+  const m = new RegExp(`^${OWNER_TAG} (\\d+)$`).exec(gecos);
+  if (!m || Number(m[1]) === process.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 interface PasswdEntry {
   name: string;
   uid: number;
@@ -126,7 +140,9 @@ export class LinuxPlatform implements Platform {
     }
     const home = path.join(this.homesDir, name);
     await rm(home, { recursive: true, force: true }); // a stale home would keep root ownership
+    // The comment names the creating worker, so another worker's start-up purge leaves it alone while it lives.
     const argv = ['useradd', '--create-home', '--home-dir', home, '--user-group', '--shell', '/bin/bash'];
+    argv.push('--comment', `${OWNER_TAG} ${process.pid}`);
     if (groups.length > 0) argv.push('--groups', groups.join(','));
     await runChecked(this.runner, [...argv, name]);
     const entry = await this.passwd(name);
@@ -164,8 +180,9 @@ export class LinuxPlatform implements Platform {
     const r = await runChecked(this.runner, ['getent', 'passwd'], { okExitCodes: [0, 2] });
     return r.stdout
       .split('\n')
-      .map((line) => line.split(':')[0] ?? '')
-      .filter((name) => name.startsWith(this.userPrefix));
+      .map((line) => line.split(':'))
+      .filter(([name, , , , gecos]) => name?.startsWith(this.userPrefix) && !ownedByLiveWorker(gecos ?? ''))
+      .map(([name]) => name!);
   }
 
   async chownRecursive(dir: string, user: TaskUser): Promise<void> {
