@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FIXTURES, loadCases, matchesOnly, platformName, skipReason } from './cases.ts';
 import { isBad, loadExpectations, updatedExpectations, writeExpectations } from './expectations.ts';
-import { BUILT_IN_PROFILES, KIT_DIR, loadProfile, UsageError } from './profiles.ts';
+import { BUILT_IN_PROFILES, commandFor, KIT_DIR, loadProfile, UsageError } from './profiles.ts';
 import { consoleReporter } from './reporters/console.ts';
 import { kitInfo, writeReports } from './reporters/index.ts';
 import { summariseStatements } from './reporters/summary.ts';
@@ -125,6 +125,8 @@ async function execute(o: Options): Promise<number> {
     return 0;
   }
 
+  // A worker that is not installed is a usage problem, not 150 errored cases.
+  commandFor(profile, { NODE: process.execPath, KIT: KIT_DIR, CONFIG: 'worker-config.json' });
   const statements = await loadStatements();
   const reporter = consoleReporter(process.stdout, { verbose: o.verbose });
   process.stdout.write(

@@ -104,7 +104,8 @@ export function commandFor(profile: Profile, vars: Record<string, string>, args?
   const argv = template.map((a) => expand(a, vars));
   const program = argv[0];
   if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
-    throw new UsageError(`worker ${profile.name}: command ${program} does not exist`);
+    const hint = profile.name.startsWith('generic-worker') ? ' (scripts/install-generic-worker.sh installs it)' : '';
+    throw new UsageError(`worker ${profile.name}: command ${program} does not exist${hint}`);
   }
   return argv;
 }

@@ -28,6 +28,10 @@ describe('tc-conformance usage', () => {
       '--expectations /no/such/baseline.json: no such file',
     ],
     [['extra-argument'], 'too many arguments'],
+    [
+      ['--no-default-fixtures', '--fixtures', SAMPLES, '--worker', 'generic-worker-v11'],
+      'worker generic-worker-v11: command',
+    ],
   ])('%j → exit 2 with one line', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
