@@ -28,7 +28,7 @@ interface HawkServer {
   authenticate(
     req: { method: string; url: string; headers: Record<string, string> },
     credentialsFunc: (id: string) => Promise<{ key: string; algorithm: string } | undefined>,
-    options: { host: string; port: number },
+    options: { host: string; port: number; payload?: string },
   ): Promise<{ credentials: unknown; artifacts: { ext?: string } }>;
   authenticateBewit(
     req: { method: string; url: string; headers: Record<string, string> },
@@ -37,7 +37,7 @@ interface HawkServer {
   ): Promise<{ credentials: unknown; attributes: { ext?: string } }>;
 }
 interface HawkUtils {
-  parseAuthorizationHeader(header: string): { id: string; ext?: string };
+  parseAuthorizationHeader(header: string): { id: string; ext?: string; hash?: string };
 }
 const Hawk = hawkModule as unknown as { server: HawkServer; utils: HawkUtils };
 
@@ -88,16 +88,22 @@ export class Auth {
     });
   }
 
-  async authenticate(req: Request): Promise<Caller> {
+  /** `payload` is the request body text; when the Hawk header signs a payload hash, hawk checks it. */
+  async authenticate(req: Request, payload?: string): Promise<Caller> {
     const url = new URL(req.url);
     const header = req.headers.get('authorization');
     const bewit = url.searchParams.get('bewit');
     if (!header && !bewit) return { clientId: null, scopes: this.anonymousScopes };
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const contentType = req.headers.get('content-type');
     const hawkReq = {
       method: req.method,
       url: url.pathname + url.search,
-      headers: { host: url.host, ...(header ? { authorization: header } : {}) },
+      headers: {
+        host: url.host,
+        ...(header ? { authorization: header } : {}),
+        ...(contentType ? { 'content-type': contentType } : {}),
+      },
     };
     let ext: Ext = {};
     let resolved: { client: Client; scopes: string[] } | undefined;
@@ -113,8 +119,10 @@ export class Auth {
     };
     try {
       if (header) {
-        ext = decodeExt(Hawk.utils.parseAuthorizationHeader(header).ext);
-        await Hawk.server.authenticate(hawkReq, credentialsFunc, { host: url.hostname, port });
+        const attributes = Hawk.utils.parseAuthorizationHeader(header);
+        ext = decodeExt(attributes.ext);
+        const withHash = attributes.hash !== undefined ? { payload: payload ?? '' } : {};
+        await Hawk.server.authenticate(hawkReq, credentialsFunc, { host: url.hostname, port, ...withHash });
       } else {
         ext = decodeExt(bewitExt(bewit!));
         await Hawk.server.authenticateBewit(hawkReq, credentialsFunc, { host: url.hostname, port });

@@ -231,8 +231,9 @@ interface Parsed {
 async function handle(route: Route, state: MockState, p: Parsed): Promise<Response> {
   const { request, url, params, query, paramError, info, ids, out } = p;
   let body: any;
+  let text: string | undefined;
   if (route.input !== 'raw') {
-    const text = await request.text();
+    text = await request.text();
     if (text.length > 0) {
       const ct = request.headers.get('content-type') ?? '';
       if (route.input && route.input !== 'optional-json' && !/json/i.test(ct)) {
@@ -254,7 +255,7 @@ async function handle(route: Route, state: MockState, p: Parsed): Promise<Respon
   if (paramError) throw new ApiError('InvalidRequestArguments', paramError);
   // The claimed Hawk id goes into the trace even when authentication then fails.
   out.clientId = /\bid="([^"]*)"/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
-  const caller = await state.auth.authenticate(request);
+  const caller = await state.auth.authenticate(request, text);
   out.clientId = caller.clientId;
   const call: Call = {
     request,

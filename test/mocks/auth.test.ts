@@ -100,4 +100,15 @@ describe('authentication', () => {
     expect(anonymous.status).toBe(403);
     expect(anonymous.body.message).toMatch(/^This request requires Taskcluster credentials/);
   });
+
+  it('checks a signed payload hash when the client sends one', async () => {
+    mock = await startMockServices({ longPollMs: 10 });
+    const body = { workerGroup: 'g', workerId: 'w' };
+    const path = `/api/queue/v1/claim-work/${encodeURIComponent('prov/wt-hash')}`;
+    const good = await call(mock.rootUrl, 'POST', path, { creds: mock.admin, body, payloadHash: JSON.stringify(body) });
+    expect(good.status).toBe(200);
+    const bad = await call(mock.rootUrl, 'POST', path, { creds: mock.admin, body, payloadHash: '{"other":1}' });
+    expect(bad.status).toBe(401);
+    expect(bad.body.message).toMatch(/Bad payload hash/);
+  });
 });

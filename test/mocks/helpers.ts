@@ -18,7 +18,7 @@ export async function call(
   rootUrl: string,
   method: string,
   path: string,
-  opts: { creds?: Creds; body?: unknown; ext?: Record<string, unknown>; timestamp?: number } = {},
+  opts: { creds?: Creds; body?: unknown; ext?: Record<string, unknown>; timestamp?: number; payloadHash?: string } = {},
 ): Promise<CallResult> {
   const url = `${rootUrl}${path}`;
   const headers: Record<string, string> = {};
@@ -33,6 +33,8 @@ export async function call(
       credentials: { id: opts.creds.clientId, key: opts.creds.accessToken, algorithm: 'sha256' },
       ...(ext ? { ext } : {}),
       ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
+      // Sign a payload hash over this text (the real body unless a test wants a mismatch).
+      ...(opts.payloadHash !== undefined ? { payload: opts.payloadHash, contentType: 'application/json' } : {}),
     }).header;
   }
   const res = await fetch(url, {
