@@ -5,6 +5,8 @@ export { type ActiveFault, type FaultRule, Faults, validateFaultRule } from './f
 export type { ObjectModel } from './object/model.ts';
 export type { PurgeModel } from './purge-cache/model.ts';
 export type { Artifact, QueueModel, Run, TaskClaim, TaskRecord } from './queue/model.ts';
+export { type ModelHarness, modelHarness } from './queue/testing.ts';
+export type { ArtifactStore, StoredObject } from './store.ts';
 export {
   type MockOptions,
   type MockServices,
