@@ -94,7 +94,7 @@ ${bodies}
   const worker = o
     ? `<h4>Worker</h4><p>exit code <b class="exit">${esc(o.exitCode ?? 'none')}</b>${o.signal ? `, signal ${esc(o.signal)}` : ''}${o.timedOut ? ', <b>killed: did not exit in time</b>' : ''}, ran ${(o.durationMs / 1000).toFixed(1)}s</p>
 <details><summary>worker config</summary><pre>${esc(json(redact(o.config), 20000))}</pre></details>
-<details ${r.status === 'pass' ? '' : 'open'}><summary>worker output (stdout / stderr)</summary><pre class="log">${esc(clip(o.stdout))}</pre><pre class="log err">${esc(clip(o.stderr))}</pre></details>`
+<details ${r.status === 'pass' ? '' : 'open'}><summary>worker output (stdout / stderr)</summary><h5>stdout</h5><pre class="log stdout">${esc(clip(o.stdout)) || '<span class="muted">(empty)</span>'}</pre><h5>stderr</h5><pre class="log stderr">${esc(clip(o.stderr)) || '<span class="muted">(empty)</span>'}</pre></details>`
     : '';
   return `<details class="case" id="${caseAnchor(r.id)}" data-status="${r.status}">
 <summary>${badge(r.status)} <code>${esc(r.id)}</code> <span class="muted">${esc(r.description)}</span></summary>
