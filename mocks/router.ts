@@ -171,14 +171,8 @@ async function run(
       if (f.reset) early = Response.error();
       else if (f.status !== undefined) {
         const code = f.code ?? ERROR_CODES[f.status] ?? 'InternalServerError';
-        const err = Object.assign(
-          new ApiError('InternalServerError', f.message ?? `Injected fault: ${f.status} ${code}`),
-          {
-            code,
-            status: f.status,
-          },
-        );
-        early = json(errorBody(err as ApiError, info), f.status);
+        const message = f.message ?? `Injected fault: ${f.status} ${code}`;
+        early = json(errorBody({ code, status: f.status, message }, info), f.status);
       }
     }
     response = early ?? (await handle(route, state, { request, url, params, query, paramError, info, ids, out }));
