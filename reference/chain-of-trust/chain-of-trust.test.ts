@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -195,6 +195,23 @@ describe('chain of trust feature', () => {
     const otherKey = ed25519PublicKeyBase64(generateKeyPairSync('ed25519').privateKey);
     const wrong = await verifyChainOfTrust({ rootUrl, taskId: TASK_ID, ed25519PublicKey: otherKey });
     expect(wrong.reason).toMatch(/signature .* does not match/);
+  });
+
+  it('merges chain-of-trust-additional-data.json under the certificate, refusing a symlink', async () => {
+    const h = await harness();
+    await writeFile(
+      path.join(h.taskDir, 'chain-of-trust-additional-data.json'),
+      JSON.stringify({ kitExtra: 'extra-1', taskId: 'bogus', environment: { rack: 7 } }),
+    );
+    await runCot(h);
+    const cert = JSON.parse(await readFile(served.get(COT_JSON)!, 'utf8'));
+    expect(cert).toMatchObject({ kitExtra: 'extra-1', taskId: TASK_ID, environment: { rack: 7, region: 'r' } });
+    expect(validateCertificate(cert)).toBe(true);
+
+    const evil = await harness();
+    await symlink(edSeedFile, path.join(evil.taskDir, 'chain-of-trust-additional-data.json'));
+    await expect(runCot(evil)).rejects.toMatchObject({ reason: 'internal-error' });
+    expect(evil.uploads.map((u) => u.name)).not.toContain(COT_JSON);
   });
 
   it.skipIf(!has('gpg'))('the .asc verifies with GnuPG (gpg --verify)', async () => {

@@ -3,7 +3,8 @@
 // OpenPGP (public/chainOfTrust.json.asc, key at signingKeyLocation, as 11.0.1) and/or ed25519
 // (public/chain-of-trust.json + .sig, key at ed25519SigningKeyLocation, as current generic-worker).
 // The key must be unreadable by the task user, so tasks running as the worker's own user are refused.
-import { copyFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Upload } from '../artifact-upload.ts';
 import {
@@ -36,6 +37,64 @@ export function cotEnvironment(cfg: ResolvedConfig): CotEnvironment {
   env.instanceType = cfg.instanceType ?? '';
   env.region = cfg.region ?? '';
   return env;
+}
+
+export const ADDITIONAL_DATA_FILE = 'chain-of-trust-additional-data.json';
+const MAX_ADDITIONAL_DATA_BYTES = 1024 * 1024;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Deep merge where `over` wins: the task's extra data goes *under* the certificate (current generic-worker). */
+export function mergeUnder(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over))
+    out[k] = isObject(v) && isObject(out[k]) ? mergeUnder(out[k] as Json, v) : v;
+  return out;
+}
+
+/**
+ * The task's optional `<taskDir>/chain-of-trust-additional-data.json`. generic-worker reads it as the task
+ * user so a task cannot smuggle in files it may not read; here a symlink is refused (O_NOFOLLOW) and the
+ * file must be a regular file owned by the task user, checked on the open descriptor (no race).
+ */
+export async function readAdditionalData(taskDir: string, taskUid: number | undefined): Promise<Json | undefined> {
+  const file = path.join(taskDir, ADDITIONAL_DATA_FILE);
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new TaskError(
+      'internal-error',
+      `could not read ${ADDITIONAL_DATA_FILE} as task user: ${code ?? ''} (symlinks are not followed)`,
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new TaskError('internal-error', `${ADDITIONAL_DATA_FILE} is not a regular file`);
+    if (taskUid !== undefined && st.uid !== taskUid) {
+      throw new TaskError('internal-error', `${ADDITIONAL_DATA_FILE} is not owned by the task user`);
+    }
+    if (st.size > MAX_ADDITIONAL_DATA_BYTES) {
+      throw new TaskError(
+        'internal-error',
+        `${ADDITIONAL_DATA_FILE} is larger than ${MAX_ADDITIONAL_DATA_BYTES} bytes`,
+      );
+    }
+    const text = await fh.readFile('utf8');
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new TaskError('internal-error', `${ADDITIONAL_DATA_FILE} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!isObject(data)) throw new TaskError('internal-error', `${ADDITIONAL_DATA_FILE} must hold a JSON object`);
+    return data;
+  } finally {
+    await fh.close();
+  }
 }
 
 class ChainOfTrustTask implements TaskFeature {
@@ -106,7 +165,10 @@ class ChainOfTrustTask implements TaskFeature {
         workerId: cfg.workerId,
         environment: cotEnvironment(cfg),
       });
-      const json = serialiseCertificate(cert);
+      const extra = await readAdditionalData(ctx.taskDir, ctx.taskUser?.uid);
+      const json = extra
+        ? JSON.stringify(mergeUnder(extra, cert as unknown as Json), null, 2)
+        : serialiseCertificate(cert);
       if (cfg.signingKeyLocation) {
         const asc = path.join(dir, 'chainOfTrust.json.asc');
         await writeFile(asc, await clearSign(json, await loadOpenpgpPrivateKey(cfg.signingKeyLocation)));
