@@ -40,7 +40,7 @@ export interface RequestInfo {
 
 /** The real body: the message carries a footer with method, code, status and time. */
 export function errorBody(
-  err: ApiError,
+  err: { code: string; status: number; message: string },
   info: RequestInfo,
 ): { code: string; message: string; requestInfo: RequestInfo } {
   const message =
