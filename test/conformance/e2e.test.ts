@@ -77,6 +77,37 @@ describe.skipIf(!posix)('tc-conformance end to end against the reference worker'
     expect(xml).toContain('<testsuite name="sample" tests="7" failures="0" errors="0" skipped="1"');
   });
 
+  it('runs any worker described by a JSON profile file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-profile-'));
+    const reference = JSON.parse(readFileSync(join(KIT, 'conformance/profiles/reference.json'), 'utf8'));
+    const profile = join(dir, 'my-worker.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({ ...reference, name: 'my-worker', description: 'tc-worker under another name' }),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(KIT, 'bin/tc-conformance.js'),
+        '--worker',
+        profile,
+        '--no-default-fixtures',
+        '--fixtures',
+        SAMPLES,
+        '--only',
+        'sample/command/succeeds',
+        '--report-dir',
+        join(dir, 'reports'),
+      ],
+      { cwd: KIT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stdout).toContain('1 cases against worker my-worker (current)');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'reports', 'report.json'), 'utf8'));
+    expect(report.profile).toEqual({ name: 'my-worker', generation: 'current', source: profile });
+  });
+
   it('a failing case without a baseline entry makes the run exit 1', () => {
     const empty = join(mkdtempSync(join(tmpdir(), 'tc-kit-exp-')), 'none.json');
     writeFileSync(empty, '{}');
