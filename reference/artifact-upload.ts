@@ -12,36 +12,36 @@ import mime from 'mime-types';
 import { request } from 'undici';
 import type { RunCredentials } from './queue.ts';
 
-/** generic-worker 11's list of extensions that are already compressed (no Content-Encoding: gzip). */
-const ALREADY_COMPRESSED = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.gif',
-  '.webp',
-  '.7z',
-  '.zip',
-  '.gz',
-  '.tgz',
-  '.bz2',
-  '.tbz',
-  '.whl',
-  '.xz',
-  '.swf',
-  '.flv',
-  '.woff',
-  '.woff2',
-]);
+/** Current generic-worker's already-compressed extensions (a superset of 11.0.1's): uploaded as identity. */
+const ALREADY_COMPRESSED = new Set(
+  '.7z .br .aab .apk .bz2 .deb .dmg .flv .gif .gz .jar .jpeg .jpg .lz .lz4 .mz .npz .pkg .png .swf .sz .tbz .tgz .wasm .webp .whl .woff .woff2 .xpi .xz .zip .zst .zz'.split(
+    ' ',
+  ),
+);
+
+export type ContentEncoding = 'gzip' | 'identity';
 
 export function shouldGzip(path: string): boolean {
-  return !ALREADY_COMPRESSED.has(extname(path));
+  return !ALREADY_COMPRESSED.has(extname(path).toLowerCase());
 }
 
-/** Payload contentType, else generic-worker's `.log` → text/plain, else the extension's MIME type. */
+export function chooseEncoding(path: string, requested?: ContentEncoding): ContentEncoding {
+  return requested ?? (shouldGzip(path) ? 'gzip' : 'identity');
+}
+
+/** generic-worker's own map, consulted before the MIME database. */
+const CUSTOM_TYPES: Record<string, string> = { '.log': 'text/plain', '.jsonl': 'application/jsonl' };
+
+/**
+ * Like Go's mime.TypeByExtension as generic-worker uses it: the custom map, then the MIME database, where
+ * text/* types get `; charset=utf-8`; application/octet-stream when the extension is unknown.
+ */
 export function guessContentType(path: string): string {
   const ext = extname(path).toLowerCase();
-  if (ext === '.log') return 'text/plain';
-  return mime.lookup(path) || 'application/octet-stream';
+  if (CUSTOM_TYPES[ext]) return CUSTOM_TYPES[ext];
+  const type = mime.lookup(path);
+  if (!type) return 'application/octet-stream';
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
 
 export interface S3Upload {
@@ -49,7 +49,9 @@ export interface S3Upload {
   path: string;
   contentType: string;
   expires: string;
-  gzip: boolean;
+  /** Content-Encoding of the upload; `gzip: true|false` is the older spelling of gzip|identity. */
+  encoding?: ContentEncoding;
+  gzip?: boolean;
 }
 
 export class ArtifactUploader {
@@ -89,7 +91,9 @@ export class ArtifactUploader {
     let file = u.path;
     let tmp: string | undefined;
     try {
-      if (u.gzip) {
+      const encoding: ContentEncoding = u.encoding ?? (u.gzip ? 'gzip' : 'identity');
+      const gzip = encoding === 'gzip';
+      if (gzip) {
         tmp = await mkdtemp(join(tmpdir(), 'tc-worker-gz-'));
         file = join(tmp, 'body.gz');
         await pipeline(createReadStream(u.path), createGzip(), createWriteStream(file));
@@ -107,8 +111,8 @@ export class ArtifactUploader {
           const headers: Record<string, string> = {
             'content-type': u.contentType,
             'content-length': String(size),
+            'content-encoding': encoding, // identity is sent too, as current generic-worker does
           };
-          if (u.gzip) headers['content-encoding'] = 'gzip';
           const put = await request(res.putUrl, { method: 'PUT', headers, body: createReadStream(file) });
           await put.body.dump();
           // 400 is retried too: S3 answers it for transient upload problems (generic-worker bug 1394557).

@@ -53,6 +53,12 @@ export interface WorkerConfig {
   tasksDir: string;
   workerGroup: string;
   workerTypeMetadata: Record<string, unknown>;
+  workerLocation: string;
+  enableChainOfTrust: boolean;
+  enableLiveLog: boolean;
+  enableMounts: boolean;
+  enableOSGroups: boolean;
+  enableTaskclusterProxy: boolean;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
 }

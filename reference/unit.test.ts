@@ -45,7 +45,9 @@ describe('artifact content type and encoding (generic-worker §3.3)', () => {
   it('guesses the content type from the extension', () => {
     expect(guessContentType('x.log')).toBe('text/plain');
     expect(guessContentType('x.json')).toBe('application/json');
-    expect(guessContentType('x.html')).toBe('text/html');
+    expect(guessContentType('x.html')).toBe('text/html; charset=utf-8');
+    expect(guessContentType('x.txt')).toBe('text/plain; charset=utf-8');
+    expect(guessContentType('x.jsonl')).toBe('application/jsonl');
     expect(guessContentType('x.unknownext')).toBe('application/octet-stream');
   });
 });

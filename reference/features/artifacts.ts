@@ -5,7 +5,7 @@
 // and gives invalid-resource-on-worker. Either fails the task. Names other features reserve are skipped.
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { guessContentType, shouldGzip } from '../artifact-upload.ts';
+import { type ContentEncoding, chooseEncoding, guessContentType } from '../artifact-upload.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { statusOf } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
@@ -17,6 +17,8 @@ interface PayloadArtifact {
   name?: string;
   expires?: string;
   contentType?: string;
+  contentEncoding?: ContentEncoding;
+  optional?: boolean;
 }
 
 class ArtifactProblem extends Error {
@@ -149,23 +151,26 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
             }
           } catch (e) {
             if (!(e instanceof ArtifactProblem)) throw e;
-            ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
+            // optional (current generic-worker): the error artifact still records what happened.
+            if (a.optional) ctx.log.warn(`Optional artifact ${name} not uploaded: ${e.reason}: ${e.message}`);
+            else ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
             try {
               await ctx.uploader.error(name, e.reason, e.message, expires);
             } catch (ue) {
               fail(uploadFailure(name, ue));
             }
-            fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
+            if (!a.optional)
+              fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
             continue;
           }
           for (const f of files) {
             const contentType = a.contentType ?? guessContentType(f.path);
-            const gzip = shouldGzip(f.path);
+            const encoding = chooseEncoding(f.path, a.contentEncoding);
             ctx.log.info(
-              `Uploading artifact ${f.name} from file ${f.path} with content encoding "${gzip ? 'gzip' : 'identity'}", mime type "${contentType}" and expiry ${expires}`,
+              `Uploading artifact ${f.name} from file ${f.path} with content encoding "${encoding}", mime type "${contentType}" and expiry ${expires}`,
             );
             try {
-              await ctx.uploader.s3({ name: f.name, path: f.path, contentType, expires, gzip });
+              await ctx.uploader.s3({ name: f.name, path: f.path, contentType, expires, encoding });
             } catch (ue) {
               fail(uploadFailure(f.name, ue));
             }

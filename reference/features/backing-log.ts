@@ -1,5 +1,5 @@
-// Always on: the task log (written by the task run from its first line) is uploaded, gzip-encoded, as
-// public/logs/live_backing.log once every later feature has stopped, i.e. before the run is resolved.
+// On unless features.backingLog is false: the task log (written by the task run from its first line) is uploaded, gzip-encoded, as
+// public/logs/live_backing.log (or payload.logs.backing) once every later feature has stopped, i.e. before the run is resolved.
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import type { Feature } from './feature.ts';
@@ -7,22 +7,34 @@ import type { Feature } from './feature.ts';
 export const BACKING_LOG_NAME = 'public/logs/live_backing.log';
 export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
+/** payload.logs.backing (current generic-worker), else the standard name. Read before validation. */
+export function backingLogName(payload: any): string {
+  const n = payload?.logs?.backing;
+  return typeof n === 'string' && n !== '' ? n : BACKING_LOG_NAME;
+}
+
+/** features.backingLog defaults to true. */
+export function backingLogRequested(payload: any): boolean {
+  return payload?.features?.backingLog !== false;
+}
+
 export const backingLogFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'backing-log',
   enabled: () => true,
-  requested: () => true,
+  requested: (ctx) => backingLogRequested(ctx.payload),
   forTask(ctx) {
+    const name = backingLogName(ctx.payload);
     return {
-      reservedArtifacts: [BACKING_LOG_NAME],
+      reservedArtifacts: [name],
       async start() {},
       async stop() {
         ctx.log.close();
         await ctx.uploader.s3({
-          name: BACKING_LOG_NAME,
+          name,
           path: ctx.log.path,
           contentType: LOG_CONTENT_TYPE,
           expires: ctx.task.expires,
-          gzip: true,
+          encoding: 'gzip',
         });
       },
     };

@@ -21,6 +21,8 @@ export function taskEnv(ctx: TaskContext): Record<string, string> {
     TASK_GROUP_ID: ctx.task.taskGroupId,
     TASKCLUSTER_ROOT_URL: ctx.config.rootUrl,
   });
+  if (ctx.config.workerLocation) env.TASKCLUSTER_WORKER_LOCATION = ctx.config.workerLocation;
+  if (ctx.config.instanceType) env.TASKCLUSTER_INSTANCE_TYPE = ctx.config.instanceType;
   return env;
 }
 

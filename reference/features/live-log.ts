@@ -1,4 +1,4 @@
-// Always on: while a task runs its log is served over HTTP (an in-process replacement for the livelog
+// On unless features.liveLog is false (needs config enableLiveLog): while a task runs its log is served over HTTP (an in-process replacement for the livelog
 // binary) at http://<publicIP>:<livelogGETPort>/log/<random token>, published as a `reference` artifact
 // public/logs/live.log; when the task ends that artifact becomes a `link` to public/logs/live_backing.log
 // (current generic-worker). The token is random per task, so no configured secret ever appears in a URL.
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskLog } from '../task-log.ts';
 import type { TaskContext } from '../task-run.ts';
-import { BACKING_LOG_NAME, LOG_CONTENT_TYPE } from './backing-log.ts';
+import { backingLogName, backingLogRequested, LOG_CONTENT_TYPE } from './backing-log.ts';
 import type { Feature } from './feature.ts';
 
 export const LIVE_LOG_NAME = 'public/logs/live.log';
@@ -90,27 +90,25 @@ export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, Tas
       publicHost = cfg.publicIP || '127.0.0.1';
       await server.listen(cfg.publicIP ? '0.0.0.0' : '127.0.0.1', cfg.livelogGETPort);
     },
-    enabled: () => true,
-    requested: () => true,
+    enabled: (cfg) => cfg.enableLiveLog || 'config enableLiveLog is false',
+    requested: (ctx) => ctx.payload?.features?.liveLog !== false,
     forTask(ctx) {
       const token = randomBytes(18).toString('base64url');
+      const name: string = ctx.payload.logs?.live ?? LIVE_LOG_NAME;
       return {
-        reservedArtifacts: [LIVE_LOG_NAME],
+        reservedArtifacts: [name],
         async start() {
           server.add(token, ctx.log);
           const until = Date.now() + (Number(ctx.payload.maxRunTime) + 900) * 1000;
           const expires = new Date(Math.min(until, Date.parse(ctx.task.expires))).toISOString();
           const host = publicHost.includes(':') ? `[${publicHost}]` : publicHost;
-          await ctx.uploader.reference(
-            LIVE_LOG_NAME,
-            `http://${host}:${server.port}/log/${token}`,
-            LOG_CONTENT_TYPE,
-            expires,
-          );
+          await ctx.uploader.reference(name, `http://${host}:${server.port}/log/${token}`, LOG_CONTENT_TYPE, expires);
         },
         async stop() {
           server.remove(token);
-          await ctx.uploader.link(LIVE_LOG_NAME, BACKING_LOG_NAME, LOG_CONTENT_TYPE, ctx.task.expires);
+          // Without a backing log there is nothing to point at; the reference stays.
+          if (!backingLogRequested(ctx.payload)) return;
+          await ctx.uploader.link(name, backingLogName(ctx.payload), LOG_CONTENT_TYPE, ctx.task.expires);
         },
       };
     },

@@ -9,7 +9,7 @@ import { type Feature, TaskError } from './feature.ts';
 export const osGroupsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'os-groups',
   after: ['payload-validator'],
-  enabled: () => true,
+  enabled: (cfg) => cfg.enableOSGroups || 'config enableOSGroups is false',
   requested: (ctx) => Array.isArray(ctx.payload?.osGroups) && ctx.payload.osGroups.length > 0,
   forTask(ctx) {
     const groups: string[] = ctx.payload.osGroups;

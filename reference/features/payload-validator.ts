@@ -2,7 +2,7 @@
 // errors go to the task log and the run ends exception/malformed-payload.
 import type { ValidateFunction } from 'ajv';
 import type { ResolvedConfig } from '../config.ts';
-import { compile, describeErrors, payloadSchemaPath } from '../schemas.ts';
+import { compile, describeErrors, payloadSchemaPath, readSchema } from '../schemas.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
 
@@ -26,6 +26,9 @@ export const payloadValidatorFeature: Feature<ResolvedConfig, TaskContext, TaskC
         const lines = describeErrors(validate.errors, 'payload');
         ctx.log.error(
           ['TASK FAIL since the task payload is invalid. See errors:', ...lines.map((l) => `- ${l}`)].join('\n'),
+        );
+        ctx.log.info(
+          `Task payload for this worker type must conform to the following jsonschema:\n${JSON.stringify(readSchema(path), null, 2)}`,
         );
         throw new TaskError('malformed-payload', `Validation of payload failed for task ${ctx.taskId}`);
       },

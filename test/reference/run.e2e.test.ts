@@ -65,8 +65,20 @@ beforeAll(async () => {
         { type: 'file', path: 'out/missing.txt', name: 'public/missing.txt' },
         { type: 'file', path: '../outside.txt', name: 'public/dotdot.txt' },
         { type: 'file', path: 'escape.txt', name: 'public/symlink.txt' },
+        { type: 'file', path: 'out/sub/notes.txt', name: 'public/plain.txt', contentEncoding: 'identity' },
       ],
     },
+    optionalMissing: {
+      command: [sh('echo ok')],
+      maxRunTime: 30,
+      artifacts: [{ type: 'file', path: 'nope.txt', name: 'public/nope.txt', optional: true }],
+    },
+    customLogs: {
+      command: [sh('echo "renamed log; type=$TASKCLUSTER_INSTANCE_TYPE where=$TASKCLUSTER_WORKER_LOCATION"')],
+      maxRunTime: 30,
+      logs: { live: 'public/kit/live.log', backing: 'public/kit/backing.log' },
+    },
+    noBackingLog: { command: [sh('echo quiet')], maxRunTime: 30, features: { backingLog: false, liveLog: false } },
     badExpiry: {
       command: [sh('echo x')],
       maxRunTime: 30,
@@ -74,7 +86,11 @@ beforeAll(async () => {
     },
   };
   for (const [k, payload] of Object.entries(tasks)) ids[k] = await h.createTask(payload);
-  result = await runWorker(h, h.config({ numberOfTasksToRun: Object.keys(tasks).length }), 60_000);
+  result = await runWorker(
+    h,
+    h.config({ numberOfTasksToRun: Object.keys(tasks).length, instanceType: 'p3.enormous', workerLocation: 'lab-7' }),
+    60_000,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -133,6 +149,7 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     expect(log).toContain('[taskcluster:error] TASK FAIL since the task payload is invalid. See errors:');
     expect(log).toContain('payload/surprise');
     expect(log).toContain('payload/env/N');
+    expect(log).toContain('Task payload for this worker type must conform to the following jsonschema:');
   });
 
   it('maxRunTime exceeded: the process tree is killed, failed/failed, log says max run time exceeded', async () => {
@@ -153,7 +170,7 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     expect(data.contentEncoding).toBe('gzip');
     expect(JSON.parse(data.body!.toString())).toEqual({ a: 1 });
     const blob = await fetchArtifact(h, taskId, 0, 'public/blob.gz');
-    expect(blob.contentEncoding).toBeUndefined();
+    expect(blob.contentEncoding).toBe('identity');
     expect(blob.contentType).toBe('application/gzip');
     expect((await fetchArtifact(h, taskId, 0, 'public/forced.bin')).contentType).toBe('application/x-custom');
     const notes = await fetchArtifact(h, taskId, 0, 'public/dir/notes.txt');
@@ -165,6 +182,33 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
       expect([a.storageType, a.reason], name).toEqual(['error', 'invalid-resource-on-worker']);
     }
     expect(readFileSync(join(h.dir, 'tasks', 'outside.txt'), 'utf8')).toBe('secret\n');
+    const plain = await fetchArtifact(h, taskId, 0, 'public/plain.txt');
+    expect([plain.contentEncoding, plain.contentType, plain.body!.toString()]).toEqual([
+      'identity',
+      'text/plain; charset=utf-8',
+      'text\n',
+    ]);
+  });
+
+  it('a missing optional artifact: error artifact, task still completed', async () => {
+    const run = await lastRun(h, ids.optionalMissing!);
+    expect([run.state, run.reasonResolved]).toEqual(['completed', 'completed']);
+    const a = await fetchArtifact(h, ids.optionalMissing!, 0, 'public/nope.txt');
+    expect([a.storageType, a.reason]).toEqual(['error', 'file-missing-on-worker']);
+  });
+
+  it('payload.logs renames the log artifacts; instanceType and workerLocation reach the task env', async () => {
+    const taskId = ids.customLogs!;
+    expect((await lastRun(h, taskId)).state).toBe('completed');
+    const names = (await listArtifacts(h, taskId)).map((a) => `${a.name}:${a.storageType}`).sort();
+    expect(names).toEqual(['public/kit/backing.log:s3', 'public/kit/live.log:link']);
+    const log = await fetchArtifact(h, taskId, 0, 'public/kit/backing.log');
+    expect(log.body!.toString()).toContain('renamed log; type=p3.enormous where=lab-7');
+  });
+
+  it('features.backingLog/liveLog false: no log artifacts at all', async () => {
+    expect((await lastRun(h, ids.noBackingLog!)).state).toBe('completed');
+    expect(await listArtifacts(h, ids.noBackingLog!)).toEqual([]);
   });
 
   it('an artifact expiring before the deadline: exception/malformed-payload', async () => {
