@@ -201,8 +201,11 @@ export const chainOfTrustFeature: Feature<ResolvedConfig, TaskContext, TaskConte
       else await loadEd25519PrivateKey(file);
     }
   },
-  enabled: (cfg) =>
-    keyFiles(cfg).length > 0 ? true : 'neither signingKeyLocation nor ed25519SigningKeyLocation is configured',
+  enabled: (cfg) => {
+    if ((cfg as { enableChainOfTrust?: boolean }).enableChainOfTrust === false)
+      return 'config enableChainOfTrust is false';
+    return keyFiles(cfg).length > 0 ? true : 'neither signingKeyLocation nor ed25519SigningKeyLocation is configured';
+  },
   requested: (ctx) => ctx.payload?.features?.chainOfTrust === true,
   forTask: (ctx) => new ChainOfTrustTask(ctx),
 };

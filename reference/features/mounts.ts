@@ -260,7 +260,9 @@ export const mountsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = 
   async initialise(cfg) {
     await loadMountState(cfg);
   },
-  enabled: () => true,
+  // enableMounts (current generic-worker, default true): a task with mounts on a worker without them is malformed.
+  enabled: (cfg) =>
+    (cfg as { enableMounts?: boolean }).enableMounts === false ? 'config enableMounts is false' : true,
   requested: (ctx) => ctx.payload?.mounts !== undefined,
   forTask: (ctx) => new MountsTask(ctx),
 };

@@ -34,3 +34,19 @@ describe('taskcluster proxy helpers', () => {
     expect(ext).toEqual({ authorizedScopes: ['queue:get-artifact:private/x'], certificate: cert });
   });
 });
+
+describe('enable* config switches (current generic-worker)', () => {
+  it('disable mounts, the proxy and chain of trust with a reason quoted in malformed-payload', async () => {
+    const { mountsFeature } = await import('./mounts.ts');
+    const { taskclusterProxyFeature } = await import('./taskcluster-proxy.ts');
+    const { chainOfTrustFeature } = await import('./chain-of-trust.ts');
+    const cfg = (extra: object) => ({ ed25519SigningKeyLocation: '/k', ...extra }) as any;
+    expect(mountsFeature.enabled(cfg({}))).toBe(true);
+    expect(mountsFeature.enabled(cfg({ enableMounts: false }))).toBe('config enableMounts is false');
+    expect(taskclusterProxyFeature.enabled(cfg({}))).toBe(true);
+    expect(taskclusterProxyFeature.enabled(cfg({ enableTaskclusterProxy: false }))).toMatch(/enableTaskclusterProxy/);
+    expect(chainOfTrustFeature.enabled(cfg({}))).toBe(true);
+    expect(chainOfTrustFeature.enabled(cfg({ enableChainOfTrust: false }))).toMatch(/enableChainOfTrust/);
+    expect(chainOfTrustFeature.enabled({} as any)).toMatch(/neither signingKeyLocation nor ed25519SigningKeyLocation/);
+  });
+});

@@ -124,7 +124,10 @@ class ProxyTask implements TaskFeature {
 export const taskclusterProxyFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'taskcluster-proxy',
   after: ['payload-validator'],
-  enabled: () => true,
+  enabled: (cfg) =>
+    (cfg as { enableTaskclusterProxy?: boolean }).enableTaskclusterProxy === false
+      ? 'config enableTaskclusterProxy is false'
+      : true,
   requested: (ctx) => ctx.payload?.features?.taskclusterProxy === true,
   forTask: (ctx) => new ProxyTask(ctx),
 };
