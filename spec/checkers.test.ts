@@ -339,3 +339,15 @@ describe('payload.schema.* (payload-driven)', () => {
     ).toBeNull();
   });
 });
+
+describe('queue.resolve.cancel', () => {
+  const canceled = (status: number) =>
+    obs([claim(0, 600), entry('reportCompleted', 5, { status })], {
+      tasks: { [T]: { definition: {}, status: { runs: [{ runId: 0, state: 'exception', reasonResolved: 'canceled', resolved: at(3) }] }, artifacts: [] } },
+    });
+  it('wants the report after a cancel refused with 409', () => {
+    expect(check('queue.resolve.cancel', canceled(409))?.ok).toBe(true);
+    expect(check('queue.resolve.cancel', canceled(200))?.ok).toBe(false);
+    expect(check('queue.resolve.conflict-unless-running', canceled(200))?.ok).toBe(false);
+  });
+});

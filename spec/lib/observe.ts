@@ -117,3 +117,15 @@ export function artifactName(e: TraceEntry): string {
 }
 
 export const body = (e: TraceEntry): any => (e.request.body ?? {}) as any;
+
+/**
+ * When each canceled run was canceled (ms), from the task status: a cancel made by the harness or
+ * the mock is not one of the worker's calls, so the status is where it shows.
+ */
+export function canceledRuns(obs: Observation): Array<{ taskId: string; runId: number; at: number }> {
+  const out: Array<{ taskId: string; runId: number; at: number }> = [];
+  for (const [taskId, t] of Object.entries(obs.tasks))
+    for (const r of (t.status?.runs ?? []) as any[])
+      if (r.reasonResolved === 'canceled' && r.resolved) out.push({ taskId, runId: r.runId, at: ms(r.resolved) });
+  return out;
+}

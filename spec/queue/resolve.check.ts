@@ -1,5 +1,16 @@
 // Checkers for queue.resolve.*: how runs end, by the worker's report or by the Queue itself.
-import { body, calls, claims, isOk, isResolve, ms, payloadOf, runCalls, verdict } from '../lib/observe.ts';
+import {
+  body,
+  calls,
+  canceledRuns,
+  claims,
+  isOk,
+  isResolve,
+  ms,
+  payloadOf,
+  runCalls,
+  verdict,
+} from '../lib/observe.ts';
 import type { Checker, Observation, TraceEntry } from '../types.ts';
 
 const REASONS = ['worker-shutdown', 'malformed-payload', 'resource-unavailable', 'internal-error', 'intermittent-task'];
@@ -120,7 +131,15 @@ const sameResolution = (a: TraceEntry, b: TraceEntry): boolean =>
 export const conflictUnlessRunning: Checker = (obs) => {
   const problems: string[] = [];
   let judged = 0;
+  const canceled = canceledRuns(obs);
   for (const e of obs.trace.filter((x) => x.route === 'reportCompleted' || x.route === 'reportFailed')) {
+    const cancel = canceled.find((c) => c.taskId === e.taskId && c.runId === e.runId && c.at <= ms(e.time));
+    if (cancel) {
+      judged++;
+      if (e.status !== 409)
+        problems.push(`#${e.seq} ${e.route} after the run was canceled answered ${e.status}, not 409`);
+      continue;
+    }
     const end = ender(obs, e);
     if (!end || sameResolution(end, e)) continue;
     judged++;
@@ -251,18 +270,18 @@ export const deadlineExceeded: Checker = (obs) => {
 };
 
 export const cancelResolves: Checker = (obs) => {
-  const cancels = calls(obs, 'cancelTask').filter(isOk);
-  if (cancels.length === 0) return null;
+  const canceled = canceledRuns(obs);
+  if (canceled.length === 0) return null;
   const problems: string[] = [];
-  for (const e of cancels) {
-    const runs: any[] = obs.tasks[e.taskId!]?.status?.runs ?? [];
-    const last = runs[runs.length - 1];
-    if (last?.state !== 'exception' || last.reasonResolved !== 'canceled')
-      problems.push(`${e.taskId} last run is ${last?.state}/${last?.reasonResolved}, not exception/canceled`);
-    const later = obs.trace.filter(
-      (x) => x.seq > e.seq && x.taskId === e.taskId && (x.route === 'reclaimTask' || isResolve(x)) && isOk(x),
+  for (const c of canceled) {
+    const runs: any[] = obs.tasks[c.taskId]?.status?.runs ?? [];
+    const i = runs.findIndex((r) => r.runId === c.runId);
+    if (i >= 0 && i < runs.length - 1)
+      problems.push(`${c.taskId}: canceled run ${c.runId} was followed by run ${runs[i + 1].runId}`);
+    const later = runCalls(obs, c.taskId, c.runId).filter(
+      (x) => ms(x.time) >= c.at && (x.route === 'reclaimTask' || isResolve(x)) && isOk(x),
     );
-    for (const x of later) problems.push(`#${x.seq} ${x.route} after cancel answered ${x.status}, not 409`);
+    for (const x of later) problems.push(`#${x.seq} ${x.route} after the cancel answered ${x.status}, not 409`);
   }
-  return verdict(problems, 'canceled tasks ended exception/canceled and refused later reclaims and reports');
+  return verdict(problems, `${canceled.length} canceled run(s) stayed canceled and refused later reclaims and reports`);
 };

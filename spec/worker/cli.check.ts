@@ -2,7 +2,7 @@
 import { verdict } from '../lib/observe.ts';
 import type { CaseExpectation, Checker } from '../types.ts';
 
-const target = (c: CaseExpectation): string | undefined => (c.setup?.cli as string[] | undefined)?.[0];
+const target = (c: CaseExpectation): string | undefined => (c.setup?.args as string[] | undefined)?.[0];
 
 export const showPayloadSchema: Checker = (obs, c) => {
   if (target(c) !== 'show-payload-schema') return null;
