@@ -175,3 +175,14 @@ describe('createTask defaults', () => {
     expect(t.expires).toBe(d.toISOString());
   });
 });
+
+describe('tick applies due events in time order', () => {
+  it('expires a claim before a later scheduled cancel, which then cancels the retry run', () => {
+    h = modelHarness(20);
+    const id = h.create();
+    h.model.claimWork('prov/wt-unit', 'g', 'w', 1);
+    h.model.at(h.now() + 30_000, () => h.model.cancelTask(id));
+    h.advance(60_000); // one jump past both moments
+    expect(runs(id)).toEqual(['exception/scheduled/claim-expired', 'exception/retry/canceled']);
+  });
+});

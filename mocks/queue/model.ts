@@ -134,35 +134,40 @@ export class QueueModel {
 
   // ---- time ------------------------------------------------------------------------------------
 
-  /** Apply everything due at now(): claim expiry (exactly at takenUntil), deadlines, scheduled actions. */
+  /**
+   * Apply everything due at now(), one event at a time in time order: scheduled actions, claim expiry
+   * (exactly at takenUntil, before the deadline; may add a retry run) and deadlines (deadline-exceeded).
+   */
   tick(): void {
     const now = this.now();
     for (;;) {
-      const i = this.actions.findIndex((a) => a.at <= now);
-      if (i < 0) break;
-      const [a] = this.actions.splice(i, 1);
-      a.run();
-    }
-    // In time order: claims that expired before their deadline become claim-expired (and maybe a
-    // retry run, queued in expiry order); whatever is still open at its deadline is deadline-exceeded.
-    const expired: [TaskRecord, Run][] = [];
-    for (const t of this.tasks.values()) {
-      const last = t.runs.at(-1);
-      if (
-        last?.state === 'running' &&
-        last.takenUntil !== undefined &&
-        last.takenUntil <= now &&
-        last.takenUntil < t.deadline
-      ) {
-        expired.push([t, last]);
+      let when = Number.POSITIVE_INFINITY;
+      let apply: (() => void) | undefined;
+      const consider = (at: number, fn: () => void) => {
+        if (at <= now && at < when) {
+          when = at;
+          apply = fn;
+        }
+      };
+      for (const a of this.actions) {
+        consider(a.at, () => {
+          this.actions.splice(this.actions.indexOf(a), 1);
+          a.run();
+        });
       }
-    }
-    expired.sort(([, a], [, b]) => a.takenUntil! - b.takenUntil!);
-    for (const [t, r] of expired) this.resolveRun(t, r, 'exception', 'claim-expired', 'retry', r.takenUntil);
-    for (const t of this.tasks.values()) {
-      const latest = t.runs.at(-1);
-      const open = !latest || latest.state === 'pending' || latest.state === 'running';
-      if (open && t.deadline <= now) this.cancelInternal(t, 'deadline-exceeded');
+      for (const t of this.tasks.values()) {
+        const last = t.runs.at(-1);
+        if (last?.state === 'running' && last.takenUntil !== undefined && last.takenUntil < t.deadline) {
+          consider(last.takenUntil, () =>
+            this.resolveRun(t, last, 'exception', 'claim-expired', 'retry', last.takenUntil),
+          );
+        }
+        if (!last || last.state === 'pending' || last.state === 'running') {
+          consider(t.deadline, () => this.cancelInternal(t, 'deadline-exceeded'));
+        }
+      }
+      if (!apply) break;
+      apply();
     }
     this.reschedule();
   }
