@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import mime from 'mime-types';
+import taskcluster from 'taskcluster-client';
 import { request } from 'undici';
 import type { RunCredentials } from './queue.ts';
 
@@ -62,6 +63,8 @@ export class ArtifactUploader {
   attempts = 5;
   /** Set when the run was cancelled: nothing more is sent for it. */
   disabled = false;
+  /** Data goes through the object service instead of S3 (config createObjectArtifacts). */
+  useObject = false;
 
   constructor(run: RunCredentials, taskId: string, runId: number) {
     this.run = run;
@@ -86,8 +89,38 @@ export class ArtifactUploader {
     await this.create(name, { storageType: 'link', artifact, contentType, expires });
   }
 
+  /**
+   * Upload a file as an `object` artifact: createArtifact, then the object service's upload (with the
+   * credentials and uploadId the Queue returned, unchanged), then finishArtifact. Content-Encoding does
+   * not apply to object artifacts.
+   */
+  async object(u: S3Upload): Promise<void> {
+    if (this.disabled) return;
+    const { size } = await stat(u.path);
+    const res = await this.create(u.name, {
+      storageType: 'object',
+      contentType: u.contentType,
+      expires: u.expires,
+      contentLength: size,
+    });
+    const object = new taskcluster.Object({ rootUrl: this.run.rootUrl, credentials: res.credentials });
+    await taskcluster.upload({
+      projectId: res.projectId,
+      name: res.name,
+      contentType: u.contentType,
+      contentLength: size,
+      expires: res.expires,
+      object,
+      uploadId: res.uploadId,
+      streamFactory: async () => createReadStream(u.path),
+    });
+    await this.run.queue.finishArtifact(this.taskId, String(this.runId), u.name, { uploadId: res.uploadId });
+  }
+
+  /** A file's data: an `s3` artifact, or an `object` one when useObject is set. */
   async s3(u: S3Upload): Promise<void> {
     if (this.disabled) return;
+    if (this.useObject) return this.object(u);
     let file = u.path;
     let tmp: string | undefined;
     try {

@@ -54,6 +54,7 @@ export interface WorkerConfig {
   workerGroup: string;
   workerTypeMetadata: Record<string, unknown>;
   workerLocation: string;
+  createObjectArtifacts: boolean;
   enableChainOfTrust: boolean;
   enableLiveLog: boolean;
   enableMounts: boolean;

@@ -27,7 +27,7 @@ export function newQueue(rootUrl: string, credentials?: TcCredentials): QueueCli
 
 /** The run's current temporary credentials and the Queue client signed with them. */
 export class RunCredentials {
-  private readonly rootUrl: string;
+  readonly rootUrl: string;
   private client: QueueClient;
   credentials: TaskCredentials;
 

@@ -128,6 +128,7 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
   const log = new TaskLog(join(taskDir, 'generic-worker', 'live_backing.log'));
   const credentials = new RunCredentials(config.rootUrl, claim.credentials);
   const uploader = new ArtifactUploader(credentials, taskId, runId);
+  uploader.useObject = config.createObjectArtifacts;
 
   const procs = new Set<RunningProcess>();
   let abortReason: TaskError | RunLost | undefined;

@@ -134,6 +134,15 @@ export async function fetchArtifact(h: Harness, taskId: string, runId: number, n
   const a = await h.queue.artifact(taskId, String(runId), name);
   if (a.storageType === 'error') return { storageType: 'error', reason: a.reason, message: a.message };
   if (a.storageType === 'reference') return { storageType: 'reference', url: a.url };
+  if (a.storageType === 'object') {
+    // Through getArtifact's redirects, as a browser would fetch it.
+    const res = await fetch(h.queue.buildSignedUrl(h.queue.getArtifact, taskId, String(runId), name));
+    return {
+      storageType: 'object',
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: Buffer.from(await res.arrayBuffer()),
+    };
+  }
   const res = await request(a.url);
   const raw = Buffer.from(await res.body.arrayBuffer());
   const contentEncoding = res.headers['content-encoding'] as string | undefined;

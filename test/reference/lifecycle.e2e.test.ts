@@ -4,7 +4,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, lastRun, PROVISIONER, runWorker, startHarness, startWorker, taskLog } from './harness.ts';
+import {
+  fetchArtifact,
+  type Harness,
+  lastRun,
+  listArtifacts,
+  PROVISIONER,
+  runWorker,
+  startHarness,
+  startWorker,
+  taskLog,
+} from './harness.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -184,6 +194,26 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
     expect((await w.exit).code).toBe(0);
     const list = (await h.queue.listArtifacts(taskId, '0')).artifacts as Array<{ name: string; storageType: string }>;
     expect(list.find((a) => a.name === 'public/logs/live.log')?.storageType).toBe('link');
+  });
+
+  it('createObjectArtifacts: data artifacts (and the log) go through the object service', async () => {
+    const taskId = await h.createTask({
+      command: [sh('echo object-data > o.txt; echo logged')],
+      maxRunTime: 30,
+      artifacts: [{ type: 'file', path: 'o.txt', name: 'public/o.txt' }],
+    });
+    const r = await runWorker(h, cfg({ createObjectArtifacts: true }));
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect((await lastRun(h, taskId)).state).toBe('completed');
+    const types = Object.fromEntries((await listArtifacts(h, taskId)).map((a) => [a.name, a.storageType]));
+    expect(types).toEqual({
+      'public/o.txt': 'object',
+      'public/logs/live_backing.log': 'object',
+      'public/logs/live.log': 'link',
+    });
+    const o = await fetchArtifact(h, taskId, 0, 'public/o.txt');
+    expect([o.contentType, o.body!.toString()]).toEqual(['text/plain; charset=utf-8', 'object-data\n']);
+    expect((await fetchArtifact(h, taskId, 0, 'public/logs/live_backing.log')).body!.toString()).toContain('logged');
   });
 
   it('retries Queue 5xx answers and failed uploads', async () => {
