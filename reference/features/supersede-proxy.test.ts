@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { supersedingTask } from './supersede.ts';
+import { supersedeFeature, supersedingTask } from './supersede.ts';
 import { hawkHeader, upstreamUrl } from './taskcluster-proxy.ts';
 
 describe('supersedingTask', () => {
@@ -9,6 +9,14 @@ describe('supersedingTask', () => {
     expect(supersedingTask({ supersedes: [] }, 'A')).toBeUndefined();
     expect(() => supersedingTask({ supersedes: 'B' }, 'A')).toThrow(/expected \{"supersedes"/);
     expect(() => supersedingTask([1], 'A')).toThrow();
+  });
+
+  it('is only asked with config enableSupersede (current generic-worker ignores supersederUrl)', () => {
+    const ctx = (enableSupersede?: boolean) =>
+      ({ config: { enableSupersede }, payload: { supersederUrl: 'http://127.0.0.1:1/s' } }) as any;
+    expect(supersedeFeature.requested(ctx(true))).toBe(true);
+    expect(supersedeFeature.requested(ctx(false))).toBe(false);
+    expect(supersedeFeature.requested(ctx(undefined))).toBe(false);
   });
 });
 

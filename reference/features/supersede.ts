@@ -80,6 +80,9 @@ export const supersedeFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
   name: 'supersede',
   after: ['payload-validator'],
   enabled: () => true,
-  requested: (ctx) => typeof ctx.payload?.supersederUrl === 'string',
+  // Only with config enableSupersede (11.0.1 semantics); current generic-worker accepts and ignores the URL.
+  requested: (ctx) =>
+    (ctx.config as { enableSupersede?: boolean }).enableSupersede === true &&
+    typeof ctx.payload?.supersederUrl === 'string',
   forTask: (ctx) => new SupersedeTask(ctx),
 };

@@ -96,6 +96,7 @@ describe.skipIf(!posix)('superseding, taskcluster proxy, chain-of-trust refusal 
       h.config({
         numberOfTasksToRun: Object.keys(ids).length,
         taskclusterProxyPort: 0,
+        enableSupersede: true,
         reclaimBeforeSecs: 1,
         ed25519SigningKeyLocation: key,
       }),
