@@ -15,7 +15,7 @@ export interface SandboxReport {
   taskDir: string;
 }
 
-const REPORT = /TC_SANDBOX_USER=(\S+) TC_SANDBOX_UID=(\d+) TC_SANDBOX_HOME=(\S+) TC_SANDBOX_TASKDIR=(\S+)/;
+const REPORT = /^TC_SANDBOX_USER=(\S+) TC_SANDBOX_UID=(\d+) TC_SANDBOX_HOME=(\S+) TC_SANDBOX_TASKDIR=(\S+)$/m;
 
 /** What each task said about the user it ran as (tasks that did not report are not judged). */
 export function sandboxReports(obs: Observation): SandboxReport[] {
@@ -129,4 +129,22 @@ export const unknownGroupMalformed: Checker = (obs) => {
       : [`${taskId}: unknown osGroup resolved ${run?.state}/${run?.reasonResolved}, not exception/malformed-payload`];
   });
   return verdict(problems, 'tasks asking for unknown groups were malformed-payload');
+};
+
+/** With the sandbox on, the task's processes carry every osGroups group (tasks print TC_SANDBOX_GROUPS=`id -Gn`). */
+export const groupsApplied: Checker = (obs) => {
+  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+  const judged = taskList(obs).flatMap(([taskId, t]) => {
+    // Line-anchored: the log also shows the command text, where the marker is followed by $(id -Gn).
+    const m = /^TC_SANDBOX_GROUPS=(.*)$/m.exec(t.log ?? '');
+    const wanted = payloadOf(t).osGroups;
+    return m && Array.isArray(wanted) && wanted.length > 0 ? [{ taskId, has: m[1]!.trim().split(/\s+/), wanted }] : [];
+  });
+  if (judged.length === 0) return null;
+  const problems = judged.flatMap(({ taskId, has, wanted }) =>
+    wanted
+      .filter((g: string) => !has.includes(g))
+      .map((g: string) => `${taskId}: task user is not in osGroup ${g} (has ${has.join(' ')})`),
+  );
+  return verdict(problems, 'task users had every osGroups group');
 };

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Observation } from '../types.ts';
 import * as c from './cleanup.check.ts';
 
-function obs(log: string, over: Partial<Observation> = {}, payload: any = {}): Observation {
+/** Real logs start with a header and echo the command (marker text included) before its output. */
+const HEADER =
+  "Task ID: T1\n[taskcluster 2026-11-25T00:00:00.000Z] Executing command 0: /bin/sh -c 'echo TC_SANDBOX_USER=$(id -un)'\n";
+
+function obs(body: string, over: Partial<Observation> = {}, payload: any = {}): Observation {
+  const log = HEADER + body;
   return {
     exitCode: 0,
     signal: null,
@@ -61,6 +66,16 @@ describe.skipIf(!linux)('sandbox checkers judge the host', () => {
     expect(c.userDeleted(obs(log, { config: { runTasksAsCurrentUser: true } }), expectation)).toBeNull();
     expect(c.userDeleted(obs(log, { platform: 'darwin' }), expectation)).toBeNull();
     expect(c.userDeleted(obs('no report'), expectation)).toBeNull();
+  });
+
+  it('require every osGroups group on the task user', () => {
+    const payload = { osGroups: ['users', 'audio'] };
+    expect(c.groupsApplied(obs('TC_SANDBOX_GROUPS=task_1 users\n', {}, payload), expectation)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not in osGroup audio'),
+    });
+    expect(c.groupsApplied(obs('TC_SANDBOX_GROUPS=task_1 users audio\n', {}, payload), expectation)?.ok).toBe(true);
+    expect(c.groupsApplied(obs('no groups printed', {}, payload), expectation)).toBeNull();
   });
 
   it('require malformed-payload for an unknown osGroup', () => {

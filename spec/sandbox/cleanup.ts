@@ -51,6 +51,16 @@ export const statements: Statement[] = [
     check: c.filesRemoved,
   },
   {
+    id: 'sandbox.os-groups.supplementary',
+    area,
+    level: 'MUST',
+    text: "With the sandbox on, the task user's commands run with every osGroups group as a supplementary group.",
+    source: [gw('os_groups_multiuser.go'), gwb('1.2')],
+    generations: CURRENT,
+    platforms: ['linux'],
+    check: c.groupsApplied,
+  },
+  {
     id: 'sandbox.os-groups.unknown-group',
     area,
     level: 'MUST',
