@@ -15,3 +15,4 @@ export {
   startMockServices,
 } from './services.ts';
 export { Trace, type TraceEntry } from './trace.ts';
+export type { WorkerManagerModel } from './worker-manager/handlers.ts';

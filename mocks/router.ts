@@ -11,6 +11,7 @@ import type { QueueModel } from './queue/model.ts';
 import { formatExpression, formatMissing, missing, type ScopeExpression } from './scopes.ts';
 import { validateInput } from './schemas.ts';
 import type { ArtifactStore } from './store.ts';
+import type { WorkerManagerModel } from './worker-manager/handlers.ts';
 import type { ServiceName, Trace } from './trace.ts';
 
 /** Everything the handlers share; one per running set of mock services. */
@@ -18,6 +19,7 @@ export interface MockState {
   model: QueueModel;
   objects: ObjectModel;
   purge: PurgeModel;
+  workerManager: WorkerManagerModel;
   auth: Auth;
   store: ArtifactStore;
   trace: Trace;

@@ -14,6 +14,7 @@ import { QueueModel } from './queue/model.ts';
 import { createHandlers, json, type FileSource, type MockState } from './router.ts';
 import { ArtifactStore } from './store.ts';
 import { Trace } from './trace.ts';
+import { WorkerManagerModel, workerManagerRoutes } from './worker-manager/handlers.ts';
 import { listenInProcess } from './transport/in-process.ts';
 import { listenLoopback } from './transport/loopback.ts';
 
@@ -44,6 +45,7 @@ export interface MockServices {
   model: QueueModel;
   objects: ObjectModel;
   purge: PurgeModel;
+  workerManager: WorkerManagerModel;
   store: ArtifactStore;
   trace: Trace;
   faults: Faults;
@@ -51,7 +53,7 @@ export interface MockServices {
   close(): Promise<void>;
 }
 
-export const routes = [...queueRoutes, ...objectRoutes, ...purgeRoutes, ...extraRoutes];
+export const routes = [...queueRoutes, ...objectRoutes, ...purgeRoutes, ...workerManagerRoutes, ...extraRoutes];
 
 interface Core {
   state: MockState;
@@ -93,6 +95,7 @@ function makeCore(opts: MockOptions, origin?: string): Core {
     model,
     objects,
     purge: new PurgeModel(now),
+    workerManager: new WorkerManagerModel(),
     auth,
     store,
     trace: new Trace(),
@@ -123,6 +126,7 @@ function services(core: Core, rootUrl: string, opts: MockOptions, stop: () => Pr
     model: state.model,
     objects: state.objects,
     purge: state.purge,
+    workerManager: state.workerManager,
     store: state.store,
     trace: state.trace,
     faults: state.faults,

@@ -2,7 +2,7 @@
 // (decisions/0001-architecture.md, TraceEntry).
 import { writeFileSync } from 'node:fs';
 
-export type ServiceName = 'queue' | 'object' | 'purge-cache' | 'store' | 'superseder' | 'files';
+export type ServiceName = 'queue' | 'object' | 'purge-cache' | 'worker-manager' | 'store' | 'superseder' | 'files';
 
 export interface TraceEntry {
   seq: number;

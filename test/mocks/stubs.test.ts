@@ -93,4 +93,19 @@ describe('mock stubs', () => {
     now += 1001;
     expect((await fetch(url, { method: 'PUT', body: 'late' })).status).toBe(403);
   });
+
+  it('worker-manager: shouldWorkerTerminate answers the flag set for that worker', async () => {
+    mock = await startMockServices();
+    const path = (pool: string) => `/api/worker-manager/v1/workers/${pool}/g/w1/should-terminate`;
+    expect(
+      (await call(mock.rootUrl, 'GET', path(encodeURIComponent('prov/wt-wm')), { creds: mock.admin })).body,
+    ).toEqual({ terminate: false });
+    mock.workerManager.setShouldTerminate('prov/wt-wm', 'g', 'w1', true);
+    expect((await call(mock.rootUrl, 'GET', path('prov/wt-wm'), { creds: mock.admin })).body).toEqual({
+      terminate: true,
+    });
+    const anon = await call(mock.rootUrl, 'GET', path(encodeURIComponent('prov/wt-wm')));
+    expect(anon.status).toBe(403);
+    expect(mock.trace.entries().at(-1)).toMatchObject({ service: 'worker-manager', route: 'shouldWorkerTerminate' });
+  });
 });
