@@ -343,11 +343,47 @@ describe('payload.schema.* (payload-driven)', () => {
 describe('queue.resolve.cancel', () => {
   const canceled = (status: number) =>
     obs([claim(0, 600), entry('reportCompleted', 5, { status })], {
-      tasks: { [T]: { definition: {}, status: { runs: [{ runId: 0, state: 'exception', reasonResolved: 'canceled', resolved: at(3) }] }, artifacts: [] } },
+      tasks: {
+        [T]: {
+          definition: {},
+          status: { runs: [{ runId: 0, state: 'exception', reasonResolved: 'canceled', resolved: at(3) }] },
+          artifacts: [],
+        },
+      },
     });
   it('wants the report after a cancel refused with 409', () => {
     expect(check('queue.resolve.cancel', canceled(409))?.ok).toBe(true);
     expect(check('queue.resolve.cancel', canceled(200))?.ok).toBe(false);
     expect(check('queue.resolve.conflict-unless-running', canceled(200))?.ok).toBe(false);
+  });
+});
+
+describe('artifacts.content-type.guessed / content-encoding.gzip-default', () => {
+  const run = (contentType: string, contentEncoding?: string) => {
+    const c = claim(0, 600);
+    (c.response.body as any).tasks[0].task = {
+      payload: { artifacts: [{ type: 'file', path: 'g.txt', name: 'public/g.txt' }] },
+    };
+    const made = entry('createArtifact', 1, {
+      path: `/api/queue/v1/task/${T}/runs/0/artifacts/public/g.txt`,
+      request: { body: { storageType: 's3', contentType, expires: at(999) } },
+    });
+    return obs([c, made, entry('reportCompleted', 2)], {
+      tasks: {
+        [T]: {
+          definition: c.response.body && (c.response.body as any).tasks[0].task,
+          status: {},
+          artifacts: [{ runId: 0, name: 'public/g.txt', storageType: 's3', contentType, contentEncoding }],
+        },
+      },
+    });
+  };
+  it("wants generic-worker's text/plain; charset=utf-8 for .txt", () => {
+    expect(check('artifacts.content-type.guessed', run('text/plain; charset=utf-8'))?.ok).toBe(true);
+    expect(check('artifacts.content-type.guessed', run('text/plain'))?.ok).toBe(false);
+  });
+  it('wants a text artifact gzipped', () => {
+    expect(check('artifacts.content-encoding.gzip-default', run('text/plain', 'gzip'))?.ok).toBe(true);
+    expect(check('artifacts.content-encoding.gzip-default', run('text/plain'))?.ok).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // Checkers for artifacts.*: payload artifacts as the worker created them on the Queue.
 import { artifactName, body, claims, isOk, isResolve, ms, runCalls, verdict } from '../lib/observe.ts';
-import type { Checker, Observation, TraceEntry } from '../types.ts';
+import type { Checker, Observation, ObservedArtifact, TraceEntry } from '../types.ts';
 
 const RESERVED = [
   'public/logs/live_backing.log',
@@ -101,4 +101,76 @@ export const missingIsError: Checker = (obs) => {
       problems.push(`${d.key}: error artifact ${d.name} but the run ended ${last.state}`);
   }
   return verdict(problems, 'runs with a non-optional error artifact were failed');
+};
+
+const COMPRESSED = [
+  '.7z',
+  '.br',
+  '.bz2',
+  '.gif',
+  '.gz',
+  '.jpeg',
+  '.jpg',
+  '.lz4',
+  '.png',
+  '.tbz',
+  '.tgz',
+  '.webp',
+  '.whl',
+  '.woff',
+  '.woff2',
+  '.xz',
+  '.zip',
+  '.zst',
+];
+const TEXTUAL: Record<string, string> = {
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+  '.log': 'text/plain',
+};
+const ext = (name: string): string => {
+  const m = /(\.[A-Za-z0-9]+)$/.exec(name);
+  return m ? m[1].toLowerCase() : '';
+};
+
+/** Data artifacts the payload declared, as stored: [declared entry, stored artifact]. */
+function stored(obs: Observation): Array<{ d: Declared; a: ObservedArtifact }> {
+  const out: Array<{ d: Declared; a: ObservedArtifact }> = [];
+  for (const d of declared(obs)) {
+    const [taskId, runId] = d.key.split('/');
+    for (const e of d.made.filter((x) => body(x).storageType !== 'error')) {
+      const a = obs.tasks[taskId]?.artifacts.find((x) => x.name === artifactName(e) && x.runId === Number(runId));
+      if (a) out.push({ d, a });
+    }
+  }
+  return out;
+}
+
+export const gzipDefault: Checker = (obs) => {
+  const xs = stored(obs).filter(
+    ({ d, a }) => !d.entry.contentEncoding && TEXTUAL[ext(a.name)] && a.storageType !== 'object',
+  );
+  if (xs.length === 0) return null;
+  const problems = xs
+    .filter(({ a }) => a.contentEncoding !== 'gzip')
+    .map(({ a }) => `${a.name}: stored ${a.contentEncoding ?? 'without encoding'}, not gzip`);
+  return verdict(problems, `${xs.length} text artifact(s) stored gzip-encoded`);
+};
+
+export const identityCompressed: Checker = (obs) => {
+  const xs = stored(obs).filter(({ d, a }) => !d.entry.contentEncoding && COMPRESSED.includes(ext(a.name)));
+  if (xs.length === 0) return null;
+  const problems = xs
+    .filter(({ a }) => a.contentEncoding === 'gzip')
+    .map(({ a }) => `${a.name}: already compressed, yet gzipped again`);
+  return verdict(problems, `${xs.length} compressed artifact(s) stored without another gzip`);
+};
+
+export const guessedContentType: Checker = (obs) => {
+  const xs = stored(obs).filter(({ d, a }) => !d.entry.contentType && TEXTUAL[ext(a.name)]);
+  if (xs.length === 0) return null;
+  const problems = xs
+    .filter(({ a }) => a.contentType !== TEXTUAL[ext(a.name)])
+    .map(({ a }) => `${a.name}: content type ${a.contentType}, expected ${TEXTUAL[ext(a.name)]} from its extension`);
+  return verdict(problems, `${xs.length} artifact content type(s) guessed from the extension`);
 };

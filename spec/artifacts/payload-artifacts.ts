@@ -55,6 +55,7 @@ export const statements: Statement[] = [
     text: 'Without a payload contentType the content type is guessed from the extension (.txt text/plain; charset=utf-8, .json application/json, .log text/plain).',
     source: [gwb('3.3'), gw11('artifacts.go')],
     generations: BOTH,
+    check: c.guessedContentType,
   },
   {
     id: 'artifacts.content-type.octet-stream',
@@ -71,6 +72,7 @@ export const statements: Statement[] = [
     text: 'Artifacts of compressible types are stored gzip-encoded.',
     source: [gwb('3.3'), gw11('artifacts.go'), gw('artifact_feature.go')],
     generations: BOTH,
+    check: c.gzipDefault,
   },
   {
     id: 'artifacts.content-encoding.identity-compressed',
@@ -81,6 +83,7 @@ export const statements: Statement[] = [
     generations: BOTH,
     divergence:
       '11.0.1 sends no Content-Encoding header for them (tests expect ""); current sends "identity". Both store the bytes unencoded.',
+    check: c.identityCompressed,
   },
   {
     id: 'artifacts.content-encoding.explicit',

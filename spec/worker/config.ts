@@ -13,6 +13,7 @@ export const statements: Statement[] = [
     text: 'A config without a required setting (e.g. workerId) is invalid: the worker says which and exits 73.',
     source: [gwb('7.1'), gwb('7.2'), gw11('gwconfig/config.go'), gw('gwconfig/config.go')],
     generations: BOTH,
+    check: c.requiredMissing,
   },
   {
     id: 'worker.config.unknown-key',
