@@ -337,14 +337,19 @@ async function execute(
   rec.exitCode = obs.exitCode;
   rec.signal = obs.signal;
 
-  const expect = expectFor(f, ctx.profile.generation);
+  const expect = expandDeep(expectFor(f, ctx.profile.generation), vars);
   const perTask: Record<string, TaskExpectation> = {};
-  for (const p of plans) if (p.expect && p !== main) perTask[p.alias] = p.expect;
+  for (const p of plans) if (p.expect && p !== main) perTask[p.alias] = expandDeep(p.expect, vars);
   rec.expectFailures = judge(obs, expect, main?.taskId, perTask);
 
+  // What checkers judge (spec/types.ts CaseExpectation): the case with its expect block resolved
+  // for this generation and its placeholders substituted, plus alias -> taskId.
   const caseForCheckers = {
     ...f,
     kind: f.kind ?? (plans.length > 0 ? 'task' : 'worker'),
+    task: main?.alias === 'main' ? expandDeep(main.task, vars) : f.task,
+    tasks: f.tasks ? expandDeep(f.tasks, vars) : undefined,
+    setup: f.setup ? expandDeep(f.setup, vars) : undefined,
     expect,
     taskIds: obs.aliases,
   };

@@ -39,16 +39,16 @@ beforeAll(() => {
 describe.skipIf(!posix)('tc-conformance end to end against the reference worker', () => {
   it('runs every sample case and exits 0 when each meets its baseline', () => {
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/\[\d\/7\] pass {12}sample\/command\/succeeds/);
+    expect(run.stdout).toMatch(/\[\d\/8\] pass {12}sample\/command\/succeeds/);
     expect(run.stdout).toContain('expected-fail   sample/command/known-gap');
     expect(run.stdout).toMatch(/skipped +sample\/worker\/needs-a-tool/);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('6 passed, 0 failed, 1 skipped');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('7 passed, 0 failed, 1 skipped');
     expect(run.code).toBe(0);
   });
 
   it('writes report.json with the observation of each case', () => {
     const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8'));
-    expect(report.counts).toMatchObject({ pass: 5, 'expected-fail': 1, skipped: 1, fail: 0, errored: 0 });
+    expect(report.counts).toMatchObject({ pass: 6, 'expected-fail': 1, skipped: 1, fail: 0, errored: 0 });
     const ok = report.cases.find((c: any) => c.id === 'sample/command/succeeds');
     const obs = ok.observation;
     const [task] = Object.values(obs.tasks) as any[];
@@ -73,8 +73,8 @@ describe.skipIf(!posix)('tc-conformance end to end against the reference worker'
 
   it('junit.xml has one testcase per case', () => {
     const xml = readFileSync(join(reportDir, 'junit.xml'), 'utf8');
-    expect(xml.match(/<testcase /g)).toHaveLength(7);
-    expect(xml).toContain('<testsuite name="sample" tests="7" failures="0" errors="0" skipped="1"');
+    expect(xml.match(/<testcase /g)).toHaveLength(8);
+    expect(xml).toContain('<testsuite name="sample" tests="8" failures="0" errors="0" skipped="1"');
   });
 
   it('runs any worker described by a JSON profile file', () => {
@@ -164,10 +164,10 @@ describe.skipIf(!posix)('the HTML report in a browser', () => {
       page.on('request', (req) => requests.push(req.url()));
       await page.goto(pathToFileURL(join(reportDir, 'index.html')).href);
       await expect.poll(() => page.title()).toBe('Conformance report: reference');
-      expect(await page.locator('#count-pass').textContent()).toBe('5');
+      expect(await page.locator('#count-pass').textContent()).toBe('6');
       expect(await page.locator('#count-expected-fail').textContent()).toBe('1');
       expect(await page.locator('#count-skipped').textContent()).toBe('1');
-      expect(await page.locator('#closing').textContent()).toContain('6 passed, 0 failed, 1 skipped');
+      expect(await page.locator('#closing').textContent()).toContain('7 passed, 0 failed, 1 skipped');
 
       // A person clicks a case in the list: its detail opens with the trace of that case.
       const detail = page.locator('#case-sample-command-succeeds');
