@@ -37,6 +37,8 @@ export interface MockOptions {
   /** Scopes of requests without credentials. */
   anonymousScopes?: string[];
   maxTaskDeadlineDays?: number;
+  /** Resolve deadline-exceeded this long after the deadline (upstream 60000); default 0, exactly at it. */
+  deadlineDelayMs?: number;
 }
 
 export interface MockServices {
@@ -82,6 +84,7 @@ function makeCore(opts: MockOptions, origin?: string): Core {
     now,
     claimTimeoutSeconds: opts.claimTimeoutSeconds ?? 1200,
     maxTaskDeadlineDays: opts.maxTaskDeadlineDays,
+    deadlineDelayMs: opts.deadlineDelayMs,
     issueCredentials: (clientId, scopes, start, expiry) => auth.issue(clientId, scopes, start, expiry),
     storeUrl,
     objects,

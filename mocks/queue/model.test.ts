@@ -186,3 +186,19 @@ describe('tick applies due events in time order', () => {
     expect(runs(id)).toEqual(['exception/scheduled/claim-expired', 'exception/retry/canceled']);
   });
 });
+
+describe('deadlineDelayMs (upstream-like deadline resolver delay)', () => {
+  it('refuses reclaim from the deadline on but lets the holder resolve until the resolver runs', () => {
+    h = modelHarness(600, undefined, 60_000);
+    const a = h.create({}, 60_000);
+    const b = h.create({}, 60_000);
+    h.model.claimWork('prov/wt-unit', 'g', 'w', 2);
+    h.advance(60_000);
+    expect(codeOf(() => h.model.reclaimTask(a, 0))).toBe('409 RequestConflict');
+    expect(codeOf(() => h.model.reportResolved(a, 0, 'completed'))).toBe('ok');
+    h.advance(59_999);
+    expect(h.model.status(b).state).toBe('running');
+    h.advance(1);
+    expect(h.model.status(b).runs[0]).toMatchObject({ state: 'exception', reasonResolved: 'deadline-exceeded' });
+  });
+});

@@ -91,6 +91,11 @@ export interface ModelDeps {
   now: () => number;
   claimTimeoutSeconds: number;
   maxTaskDeadlineDays?: number;
+  /**
+   * How long after the deadline the deadline resolver acts (upstream: 60 s). 0, the default, resolves
+   * exactly at the deadline; either way reclaim/cancel/rerun/schedule get 409 from the deadline on.
+   */
+  deadlineDelayMs?: number;
   /** Mint temporary credentials (named unless clientId is null), scopes, start, expiry. */
   issueCredentials: (clientId: string | null, scopes: string[], start: number, expiry: number) => Credentials;
   /** A signed URL on the S3-like store for `key`. */
@@ -163,13 +168,17 @@ export class QueueModel {
           );
         }
         if (!last || last.state === 'pending' || last.state === 'running') {
-          consider(t.deadline, () => this.cancelInternal(t, 'deadline-exceeded'));
+          consider(this.deadlineResolution(t), () => this.cancelInternal(t, 'deadline-exceeded'));
         }
       }
       if (!apply) break;
       apply();
     }
     this.reschedule();
+  }
+
+  private deadlineResolution(t: TaskRecord): number {
+    return t.deadline + (this.deps.deadlineDelayMs ?? 0);
   }
 
   /** Run `fn` once the clock reaches `at` (used by the cancel-after fault). */
@@ -185,7 +194,7 @@ export class QueueModel {
     for (const t of this.tasks.values()) {
       const last = t.runs.at(-1);
       if (last && last.state !== 'pending' && last.state !== 'running') continue;
-      next = Math.min(next, t.deadline);
+      next = Math.min(next, this.deadlineResolution(t));
       if (last?.state === 'running' && last.takenUntil !== undefined) next = Math.min(next, last.takenUntil);
     }
     if (this.timer) clearTimeout(this.timer);
@@ -357,7 +366,7 @@ export class QueueModel {
   private cancelInternal(t: TaskRecord, reason: 'canceled' | 'deadline-exceeded'): void {
     const last = t.runs.at(-1);
     // A deadline found late (lazy tick) is still resolved at the deadline itself.
-    const at = reason === 'deadline-exceeded' ? Math.min(this.now(), t.deadline) : this.now();
+    const at = reason === 'deadline-exceeded' ? Math.min(this.now(), this.deadlineResolution(t)) : this.now();
     if (!last) {
       t.runs.push({
         runId: 0,

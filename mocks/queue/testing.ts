@@ -14,7 +14,11 @@ export interface ModelHarness {
   create(overrides?: Record<string, unknown>, deadlineMs?: number): string;
 }
 
-export function modelHarness(claimTimeoutSeconds = 20, start = Date.parse('2030-01-01T00:00:00.000Z')): ModelHarness {
+export function modelHarness(
+  claimTimeoutSeconds = 20,
+  start = Date.parse('2030-01-01T00:00:00.000Z'),
+  deadlineDelayMs = 0,
+): ModelHarness {
   let t = start;
   const now = () => t;
   const auth = new Auth({ clients: [], now });
@@ -23,6 +27,7 @@ export function modelHarness(claimTimeoutSeconds = 20, start = Date.parse('2030-
   const model = new QueueModel({
     now,
     claimTimeoutSeconds,
+    deadlineDelayMs,
     issueCredentials: (c, s, a, b) => auth.issue(c, s, a, b),
     storeUrl,
     objects,
