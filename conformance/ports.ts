@@ -16,7 +16,8 @@ const taken = new Set<number>();
 /** `count` consecutive free ports (bounded tries); ports handed out in this process are not reused. */
 export async function freePortBlock(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 25000);
+    // Below Linux's ephemeral range (32768+), so port-0 listeners elsewhere cannot take them meanwhile.
+    const base = 20000 + Math.floor(Math.random() * 12000);
     const block = Array.from({ length: count }, (_, i) => base + i);
     if (block.some((p) => taken.has(p))) continue;
     let ok = true;

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} placeholders are what these tests are about
 import { describe, expect, it } from 'vitest';
 import { matchesOnly, skipReason } from '../../conformance/cases.ts';
+import { freePortBlock, releasePorts } from '../../conformance/ports.ts';
 import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
 import { caseConfig, caseSlug, scopeFault } from '../../conformance/run-case.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
@@ -90,5 +91,15 @@ describe('runner units', () => {
     expect(matchesOnly('payload/command/exit-on-fail', ['command/'])).toBe(true);
     expect(matchesOnly('payload/command/exit-on-fail', ['payload/*/exit-*'])).toBe(true);
     expect(matchesOnly('payload/command/exit-on-fail', ['worker/*'])).toBe(false);
+  });
+
+  it('hands each case a block of consecutive free loopback ports, never the same twice at once', async () => {
+    const a = await freePortBlock(4);
+    const b = await freePortBlock(4);
+    expect(a).toEqual([a[0], a[0] + 1, a[0] + 2, a[0] + 3]);
+    expect(a[0]).toBeLessThan(32768);
+    expect(b.some((p) => a.includes(p))).toBe(false);
+    releasePorts(a);
+    releasePorts(b);
   });
 });
