@@ -154,6 +154,7 @@ async function execute(o: Options): Promise<number> {
     records: result.records,
     statements: summariseStatements(result.records, statements),
   });
+  if (o.keep) process.stdout.write(`worker dirs kept: ${join(result.runDir, 'cases')}\n`);
   reporter.finish(result.records, result.durationMs, reportDir);
   if (o.updateExpectations) {
     writeExpectations(expectationsFile, updatedExpectations(expectations, result.records));

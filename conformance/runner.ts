@@ -32,6 +32,8 @@ export interface RunResult {
   records: CaseRecord[];
   startedAt: string;
   durationMs: number;
+  /** The run's temp dir (per-case worker dirs under cases/); gone unless keepDirs. */
+  runDir: string;
 }
 
 /** Loads the spec's statements; the runner works (reporting unknown ids) even before spec/ exists. */
@@ -121,7 +123,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     };
     const lanes = Math.max(1, Math.min(opts.jobs, opts.cases.length));
     await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
-    return { records, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() };
+    return { records, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), runDir };
   } finally {
     await mock.close();
     if (!opts.keepDirs) rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
