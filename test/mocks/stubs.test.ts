@@ -1,5 +1,7 @@
 // The helpers beside the Queue: purge-cache requests, the superseder stub, fixture files, the store's signatures.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import slugid from 'slugid';
@@ -107,5 +109,40 @@ describe('mock stubs', () => {
     const anon = await call(mock.rootUrl, 'GET', path(encodeURIComponent('prov/wt-wm')));
     expect(anon.status).toBe(403);
     expect(mock.trace.entries().at(-1)).toMatchObject({ service: 'worker-manager', route: 'shouldWorkerTerminate' });
+  });
+
+  it('store: streams a large upload to disk and back byte for byte', async () => {
+    mock = await startMockServices();
+    const size = 24 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024);
+    const hash = createHash('sha256');
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < size / chunk.length; i++) {
+          chunk.fill(i % 251);
+          hash.update(chunk);
+          yield Buffer.from(chunk);
+        }
+      })(),
+    );
+    const expires = Date.now() + 60_000;
+    const put = await fetch(mock.store.url(mock.rootUrl, 'big/0/public/big.bin', 'PUT', expires), {
+      method: 'PUT',
+      body: Readable.toWeb(body) as ReadableStream,
+      headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(put.status).toBe(200);
+    const sha = hash.digest('hex');
+    expect(mock.store.get('big/0/public/big.bin')).toMatchObject({ size, sha256: sha });
+    const get = await fetch(mock.store.url(mock.rootUrl, 'big/0/public/big.bin', 'GET', expires));
+    const back = createHash('sha256');
+    let got = 0;
+    for await (const c of get.body as unknown as AsyncIterable<Uint8Array>) {
+      back.update(c);
+      got += c.length;
+    }
+    expect(got).toBe(size);
+    expect(back.digest('hex')).toBe(sha);
   });
 });
