@@ -2,6 +2,7 @@
 // directory caches, with content from a URL, another task's artifact, raw or base64 text. Payload
 // problems resolve malformed-payload; download, checksum, archive and file-system problems fail the task.
 import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import taskcluster from 'taskcluster-client';
 import type { ResolvedConfig } from '../config.ts';
@@ -12,6 +13,7 @@ import { ensureFreeDiskSpace, type DiskSpaceResult, type FreeBytes } from '../mo
 import { DownloadCache, type MountLog } from '../mounts/download-cache.ts';
 import { assertNoEscapingLinks, resolveInside, UnsafePathError } from '../mounts/paths.ts';
 import { PurgeChecker } from '../mounts/purge.ts';
+import type { TaskUser } from '../platform/platform.ts';
 import { permanentCredentials } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, type Outcome, TaskError, type TaskFeature } from './feature.ts';
@@ -140,6 +142,12 @@ function contentOpener(ctx: TaskContext): ContentOpener {
   };
 }
 
+/** The worker's own account, as a TaskUser, to take cache ownership back from the task user. */
+function workerUser(): TaskUser {
+  const u = userInfo();
+  return { name: u.username, home: u.homedir, uid: u.uid, gid: u.gid, groups: [] };
+}
+
 function asTaskError(err: unknown): unknown {
   if (err instanceof PayloadError || err instanceof UnsafePathError)
     return new TaskError('malformed-payload', err.message);
@@ -191,12 +199,13 @@ class MountsTask implements TaskFeature {
     const opener = contentOpener(this.ctx);
     await assertNoEscapingLinks(this.ctx.taskDir, target, 'mount path');
     const existing = await stat(target).catch(() => undefined);
+    // Parents the payload path needs are created now, so the task user can be given them too.
+    const createdParent = await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     if (m.kind === 'file') {
       if (existing?.isDirectory()) {
         throw new MountFailure(`[mounts] cannot mount file at path ${target} since it already exists as a directory`);
       }
       const entry = await s.downloads.obtain(m.content, opener, this.log);
-      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       this.log.info(`[mounts] Copying ${entry.file} to ${target}`);
       await copyFile(entry.file, target);
     } else if (m.kind === 'readOnly') {
@@ -225,7 +234,8 @@ class MountsTask implements TaskFeature {
       await s.caches.mount(m.cacheName, target, this.log, populate);
       this.mounted.push({ name: m.cacheName, target });
     }
-    if (this.ctx.taskUser) await this.ctx.platform.chownRecursive(target, this.ctx.taskUser);
+    // The task user (OS-user sandbox) owns what was mounted, including new parent directories.
+    if (this.ctx.taskUser) await this.ctx.platform.chownRecursive(createdParent ?? target, this.ctx.taskUser);
   }
 
   async stop(outcome: Readonly<Outcome>): Promise<void> {
@@ -245,7 +255,11 @@ class MountsTask implements TaskFeature {
     for (const { name, target } of this.mounted.reverse()) {
       try {
         if (purgeReason) await s.caches.purge(name, target);
-        else await s.caches.unmount(name, target, this.log);
+        else {
+          // Back to the worker's own user first: the sandbox deletes whatever the task user still owns.
+          if (this.ctx.taskUser) await this.ctx.platform.chownRecursive(target, workerUser());
+          await s.caches.unmount(name, target, this.log);
+        }
       } catch (err) {
         failure ??= err;
       }

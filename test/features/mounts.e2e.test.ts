@@ -1,8 +1,9 @@
 // Mounts end to end: the real tc-worker process against the mock Queue, content served by the mock's
 // fixture-files endpoint and by a dependency task's artifact. One worker serves the whole batch; tasks
 // that must run in order are chained with task.dependencies.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import taskcluster from 'taskcluster-client';
@@ -222,6 +223,48 @@ describe.skipIf(!posix)('purge-cache service (tc-worker e2e, two worker processe
       expect(calls.every((e) => e.status === 200)).toBe(true);
     } finally {
       await hp.close();
+    }
+  });
+});
+
+const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+const hasSandboxTools = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
+
+describe.skipIf(!isRoot || !hasSandboxTools)('mounts with the OS-user sandbox (tc-worker e2e, needs root)', () => {
+  it('hands mounted files and caches to the task user, and the cache survives into the next task user', async () => {
+    const hs = await startHarness({ files: { 'hello.txt': 'hello sandbox\n' } });
+    try {
+      chmodSync(hs.dir, 0o755); // task users must reach their task directory
+      const files = `${hs.mock.rootUrl}/fixture-files`;
+      const mounts = [
+        { file: 'in/hello.txt', content: { url: `${files}/hello.txt` } },
+        { directory: 'cache', cacheName: 'sandboxed-cache' },
+      ];
+      const scopes = ['generic-worker:cache:sandboxed-cache'];
+      const first = await hs.createTask(
+        { command: [sh('id -un; cat in/hello.txt && echo "$(id -un)" > cache/writer')], maxRunTime: 30, mounts },
+        { scopes },
+      );
+      const second = await hs.createTask(
+        {
+          command: [sh('echo "written by $(cat cache/writer), read by $(id -un)"; touch cache/again')],
+          maxRunTime: 30,
+          mounts,
+        },
+        { scopes, dependencies: [first] },
+      );
+      const r = await runWorker(hs, hs.config({ runTasksAsCurrentUser: false, numberOfTasksToRun: 2 }), 60_000);
+      const log1 = await taskLog(hs, first);
+      expect(await lastRun(hs, first), log1).toMatchObject({ state: 'completed' });
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      expect(log1).toContain('hello sandbox\n');
+      const log2 = await taskLog(hs, second);
+      expect(await lastRun(hs, second), log2).toMatchObject({ state: 'completed' });
+      const m = /written by (task_\S+), read by (task_\S+)/.exec(log2);
+      expect(m, log2).not.toBeNull();
+      expect(m![1]).not.toBe(m![2]);
+    } finally {
+      await hs.close();
     }
   });
 });
