@@ -1,0 +1,142 @@
+// Benchmark 2: a task that prints a lot (yes | head -c N) run by the real tc-worker process against the mock
+// Queue (numberOfTasksToRun 1): the output goes to the backing log on disk, which is gzipped and uploaded as
+// public/logs/live_backing.log. Baseline: the same command redirected straight to a file. The worker's peak
+// RSS with a large log is set against its peak with a tiny one, to show the log is never held in memory.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import taskcluster from 'taskcluster-client';
+import { request } from 'undici';
+import { startMockServices } from '../mocks/index.ts';
+import {
+  type BenchOptions,
+  type BenchResult,
+  MiB,
+  mib,
+  PROVISIONER,
+  createTask,
+  round,
+  runChild,
+  tempDir,
+} from './common.ts';
+
+const workerBin = fileURLToPath(new URL('../bin/tc-worker.js', import.meta.url));
+const LINE = 'tc-worker-kit backing log benchmark: the quick brown fox jumps over the lazy dog 0123456789';
+
+const command = (bytes: number) => `yes '${LINE}' | head -c ${bytes}`;
+
+/** Decoded length of a gzip-encoded artifact, counted while streaming it from the store. */
+async function decodedLength(url: string): Promise<number> {
+  const res = await request(url);
+  if (res.statusCode !== 200) throw new Error(`GET log answered HTTP ${res.statusCode}`);
+  let n = 0;
+  const count = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      cb();
+    },
+  });
+  if (res.headers['content-encoding'] === 'gzip') await pipeline(res.body, createGunzip(), count);
+  else await pipeline(res.body, count);
+  return n;
+}
+
+interface WorkerRun {
+  outputMiB: number;
+  wallMs: number;
+  /** run started → resolved on the Queue: the task itself, without worker start-up and claiming. */
+  taskMs: number;
+  peakRssMiB: number | null;
+  logBytes: number;
+}
+
+export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
+  const bytes = (opts.quick ? 16 : 200) * MiB;
+  const tmp = tempDir('log');
+  const mock = await startMockServices({ claimTimeoutSeconds: 1200, longPollMs: 200 });
+  try {
+    const admin = new taskcluster.Queue({ rootUrl: mock.rootUrl, credentials: mock.admin, retries: 0 });
+    let n = 0;
+    const runWorker = async (outBytes: number): Promise<WorkerRun> => {
+      const workerType = `log-${process.pid}-${++n}`;
+      const taskId = await createTask(admin, workerType, {
+        command: [['/bin/sh', '-c', command(outBytes)]],
+        maxRunTime: 600,
+      });
+      const config = join(tmp.dir, `worker-${n}.config`);
+      writeFileSync(
+        config,
+        JSON.stringify({
+          accessToken: mock.admin.accessToken,
+          clientId: mock.admin.clientId,
+          rootURL: mock.rootUrl,
+          provisionerId: PROVISIONER,
+          workerType,
+          workerGroup: 'bench',
+          workerId: `log-${n}`,
+          tasksDir: join(tmp.dir, 'tasks'),
+          cachesDir: join(tmp.dir, 'caches'),
+          downloadsDir: join(tmp.dir, 'downloads'),
+          livelogGETPort: 0,
+          numberOfTasksToRun: 1,
+          idleTimeoutSecs: 60,
+          claimWorkIntervalSecs: 0.2,
+        }),
+      );
+      const r = await runChild(process.execPath, [workerBin, 'run', '--config', config], {
+        cwd: tmp.dir,
+        timeoutMs: 150_000,
+      });
+      if (r.code !== 0) throw new Error(`tc-worker exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
+      const { status } = await admin.status(taskId);
+      const run = status.runs.at(-1);
+      if (run?.state !== 'completed') throw new Error(`bench task ended ${run?.state}/${run?.reasonResolved}`);
+      const art = await admin.artifact(taskId, String(run.runId), 'public/logs/live_backing.log');
+      const logBytes = await decodedLength(art.url);
+      // The log holds every byte the command printed plus the worker's own header and footer lines.
+      if (logBytes < outBytes) throw new Error(`backing log has ${logBytes} bytes, the command printed ${outBytes}`);
+      return {
+        outputMiB: round(outBytes / MiB, 3),
+        wallMs: round(r.wallMs, 1),
+        taskMs: Date.parse(run.resolved) - Date.parse(run.started),
+        peakRssMiB: mib(r.peakRss),
+        logBytes,
+      };
+    };
+
+    opts.log(`backing-log: baseline, ${bytes / MiB} MiB to a file`);
+    const out = join(tmp.dir, 'baseline.log');
+    const b = await runChild('/bin/sh', ['-c', `${command(bytes)} > '${out}'`], { timeoutMs: 60_000 });
+    if (b.code !== 0) throw new Error(`baseline command exited ${b.code}: ${b.stderr}`);
+    opts.log('backing-log: tc-worker, tiny task (memory reference)');
+    const small = await runWorker(1024);
+    opts.log(`backing-log: tc-worker, ${bytes / MiB} MiB task`);
+    const large = await runWorker(bytes);
+    const growth = large.peakRssMiB !== null && small.peakRssMiB !== null ? large.peakRssMiB - small.peakRssMiB : null;
+    return {
+      name: 'backing-log',
+      description:
+        'tc-worker run (1 task, output to public/logs/live_backing.log, gzip upload to the mock) vs the same command redirected to a file',
+      metric: 'wall time, tc-worker process / shell redirect',
+      ratio: round(large.wallMs / b.wallMs, 3),
+      taskRatio: round(large.taskMs / b.wallMs, 3),
+      baseline: {
+        outputMiB: bytes / MiB,
+        wallMs: round(b.wallMs, 1),
+        mibPerSec: round(bytes / MiB / (b.wallMs / 1000), 1),
+      },
+      subject: {
+        large,
+        tinyTask: small,
+        peakRssGrowthMiB: growth === null ? null : round(growth, 1),
+        mibPerSec: round(bytes / MiB / (large.wallMs / 1000), 1),
+      },
+    };
+  } finally {
+    await mock.close();
+    tmp.remove();
+  }
+}

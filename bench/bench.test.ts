@@ -1,0 +1,59 @@
+// `npm run bench` end to end at --quick sizes: the report has its fields and positive ratios. Speeds are
+// never asserted here (benchmarks are not tests); only that every figure was measured.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const runTs = fileURLToPath(new URL('./run.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tc-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function bench(...args: string[]) {
+  return spawnSync(process.execPath, [runTs, ...args], { encoding: 'utf8', timeout: 90_000 });
+}
+
+const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+describe('npm run bench', () => {
+  it('queue-roundtrip: report with calls per second on both sides and their ratio', () => {
+    const out = join(dir, 'rt.json');
+    const r = bench('--quick', '--only', 'queue-roundtrip', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.quick).toBe(true);
+    expect(report.errors).toEqual([]);
+    expect(Object.keys(report.benchmarks)).toEqual(['queue-roundtrip']);
+    const b = report.benchmarks['queue-roundtrip'];
+    expect(b.metric).toMatch(/mock \/ echo/);
+    expect(positive(b.ratio)).toBe(true);
+    expect(positive(b.baseline.callsPerSec) && positive(b.subject.callsPerSec)).toBe(true);
+    expect(b.subject.calls).toBe(80);
+    expect(r.stdout).toContain('queue-roundtrip: ratio');
+  });
+
+  it('artifact-upload: throughput and RSS growth of both uploads for each size', () => {
+    const out = join(dir, 'up.json');
+    const r = bench('--quick', '--only', 'artifact-upload', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const b = JSON.parse(readFileSync(out, 'utf8')).benchmarks['artifact-upload'];
+    expect(positive(b.ratio)).toBe(true);
+    for (const side of [b.baseline, b.subject]) {
+      expect(side.runs.map((m: any) => m.sizeMiB)).toEqual([8, 32]);
+      for (const m of side.runs) {
+        expect(positive(m.mibPerSec)).toBe(true);
+        expect(typeof m.rssGrowthMiB).toBe('number');
+      }
+    }
+    expect(b.rssGrowthScaling.sizeRatio).toBe(4);
+  });
+
+  it('an unknown benchmark name is a usage error naming the known ones', () => {
+    const r = bench('--only', 'nope');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown benchmark 'nope'");
+    expect(r.stderr).toContain('queue-roundtrip');
+  });
+});
