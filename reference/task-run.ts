@@ -98,6 +98,11 @@ export interface RunDeps {
   shuttingDown?: () => boolean;
 }
 
+/** A feature's payload spelling (`taskcluster-proxy` → `taskclusterProxy`), as generic-worker names features. */
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 function header(ctx: TaskContext): string {
   const cfg = ctx.config;
   const metadata = {
@@ -222,7 +227,7 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
         record(
           new TaskError(
             'malformed-payload',
-            `this task is attempting to use feature "${f.name}", but it's not enabled on this worker (${enabled})`,
+            `this task is attempting to use feature "${camelCase(f.name)}", but it's not enabled on this worker (${enabled})`,
           ),
         );
         break;

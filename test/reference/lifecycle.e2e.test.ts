@@ -216,6 +216,17 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
     expect((await fetchArtifact(h, taskId, 0, 'public/logs/live_backing.log')).body!.toString()).toContain('logged');
   });
 
+  it('a feature the config disables is malformed-payload when requested, and fine when not', async () => {
+    const wants = await h.createTask({ command: [sh('echo x')], maxRunTime: 30 });
+    const without = await h.createTask({ command: [sh('echo y')], maxRunTime: 30, features: { liveLog: false } });
+    const r = await runWorker(h, cfg({ enableLiveLog: false, numberOfTasksToRun: 2 }));
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const run = await lastRun(h, wants);
+    expect([run.state, run.reasonResolved]).toEqual(['exception', 'malformed-payload']);
+    expect(await taskLog(h, wants)).toContain(`feature "liveLog", but it's not enabled on this worker`);
+    expect((await lastRun(h, without)).state).toBe('completed');
+  });
+
   it('retries Queue 5xx answers and failed uploads', async () => {
     const taskId = await h.createTask({ command: [sh('echo retried')], maxRunTime: 30 });
     h.mock.faults.add({ route: 'reportCompleted', status: 500, times: 2 });

@@ -1,7 +1,7 @@
 // tc-worker against the mock Queue over loopback: one worker process serves a batch of tasks, and each
 // case checks the Queue's view (resolution, artifacts, log). Serving the whole batch also proves the
 // worker keeps going after malformed, failed and aborted tasks.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchArtifact, type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog } from './harness.ts';
@@ -43,6 +43,7 @@ beforeAll(async () => {
     failing: { command: [sh('echo first; exit 3'), sh('echo never-printed')], maxRunTime: 30 },
     retry: { command: [sh('exit 7')], maxRunTime: 30, onExitStatus: { retry: [7] } },
     missingCommand: { command: [['/no/such/command-xyz']], maxRunTime: 30 },
+    notExecutable: { command: [sh('printf "#!/bin/sh\\necho hi\\n" > s.sh'), ['./s.sh']], maxRunTime: 30 },
     malformed: { command: [sh('echo x')], maxRunTime: 30, surprise: true, env: { N: 1 } },
     maxRunTime: {
       // A background grandchild that outlives its parent unless the whole tree is killed.
@@ -140,6 +141,18 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     const run = await lastRun(h, ids.missingCommand!);
     expect([run.state, run.reasonResolved]).toEqual(['failed', 'failed']);
     expect(await taskLog(h, ids.missingCommand!)).toContain('/no/such/command-xyz');
+  });
+
+  it('a command that is not executable: failed/failed', async () => {
+    const run = await lastRun(h, ids.notExecutable!);
+    expect([run.state, run.reasonResolved]).toEqual(['failed', 'failed']);
+    expect(await taskLog(h, ids.notExecutable!)).toMatch(/EACCES|permission denied/i);
+  });
+
+  it('claims every task and removes task directories afterwards (cleanUpTaskDirs)', () => {
+    const logLines = result.stderr.split('\n').filter((l) => l.includes('"task claimed"'));
+    expect(logLines.length).toBe(Object.keys(ids).length);
+    expect(readdirSync(join(h.dir, 'tasks')).filter((n) => n.startsWith('task_'))).toEqual([]);
   });
 
   it('an invalid payload: exception/malformed-payload with the validation errors in the log', async () => {
