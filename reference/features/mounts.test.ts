@@ -19,6 +19,7 @@ let rootUrl: string;
 const files = new Map<string, Buffer>();
 let purgeRequests: { cacheName: string; before: string }[] = [];
 let purgeCalls = 0;
+let flakyCalls = 0;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'tc-mounts-'));
@@ -33,6 +34,13 @@ beforeAll(async () => {
       purgeCalls++;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ cacheHit: false, requests: purgeRequests }));
+      return;
+    }
+    if (url.pathname === '/flaky') {
+      // Two 503s, then the content: downloads retry server errors.
+      flakyCalls++;
+      res.statusCode = flakyCalls <= 2 ? 503 : 200;
+      res.end(flakyCalls <= 2 ? 'busy' : 'eventually\n');
       return;
     }
     const body = files.get(url.pathname);
@@ -172,6 +180,13 @@ describe('mounts feature', () => {
     expect(outside.error.message).toMatch(/points outside/);
     const abs = await run({ mounts: [{ file: '/etc/evil', content: { raw: 'x' } }] });
     expect(abs.error.message).toMatch(/absolute path/);
+  });
+
+  it('retries a download that got server errors', async () => {
+    const r = await run({ mounts: [{ file: 'f', content: { url: `${rootUrl}/flaky` } }] });
+    expect(r.error).toBeUndefined();
+    expect(flakyCalls).toBe(3);
+    expect(await readFile(path.join(r.taskDir, 'f'), 'utf8')).toBe('eventually\n');
   });
 
   it('resolves runtime problems as failed', async () => {

@@ -2,6 +2,7 @@
 // presence in the order taskId → url → raw → base64, and each has a download-cache key and a
 // human-readable description used in the `[mounts]` log lines.
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Content =
   | { kind: 'artifact'; taskId: string; artifact: string; sha256?: string }
@@ -103,15 +104,34 @@ export async function openContent(c: Content, opener: ContentOpener): Promise<Re
   }
 }
 
+const ATTEMPTS = 4;
+
 async function fetchStream(url: string): Promise<Readable> {
-  // fetch follows the Queue's 303 to the storage URL and undoes Content-Encoding: gzip, so the bytes
-  // hashed are the artifact's content, as generic-worker hashes them.
-  const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) });
-  if (res.status !== 200 || !res.body) {
-    await res.body?.cancel();
-    throw new MountFailure(`HTTP ${res.status} ${res.statusText} from ${redact(url)}`);
+  // Connection failures and 5xx are retried with backoff (generic-worker uses httpbackoff); any other
+  // status is final. fetch follows the Queue's 303 to the storage URL and undoes Content-Encoding:
+  // gzip, so the bytes hashed are the artifact's content, as generic-worker hashes them.
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) });
+    } catch (err) {
+      if (attempt >= ATTEMPTS) {
+        throw new MountFailure(`${(err as Error).message} from ${redact(url)} (${attempt} attempts)`);
+      }
+      await sleep(200 * 2 ** attempt);
+      continue;
+    }
+    if (res.status >= 500 && attempt < ATTEMPTS) {
+      await res.body?.cancel();
+      await sleep(200 * 2 ** attempt);
+      continue;
+    }
+    if (res.status !== 200 || !res.body) {
+      await res.body?.cancel();
+      throw new MountFailure(`HTTP ${res.status} ${res.statusText} from ${redact(url)}`);
+    }
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
-  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 
 /** Signed URLs carry a bewit: keep it out of logs. */

@@ -79,7 +79,7 @@ describe.skipIf(!posix)('superseding, taskcluster proxy, chain-of-trust refusal 
     writeFileSync(join(h.dir, 'proxy-client.mjs'), script);
     ids.proxy = await h.createTask(
       {
-        command: [sh(`sleep 3; '${process.execPath}' '${join(h.dir, 'proxy-client.mjs')}'`)],
+        command: [sh(`sleep 5; '${process.execPath}' '${join(h.dir, 'proxy-client.mjs')}'`)],
         maxRunTime: 30,
         features: { taskclusterProxy: true },
       },
