@@ -52,17 +52,19 @@ function profileProblem(p: any): string | undefined {
 }
 
 /**
- * Substitutes `${NAME}` from `vars` and `${env:NAME|default}` from the environment in a string.
- * Unknown names are left as they are, so worker-specific `${...}` text survives.
+ * Substitutes `${NAME}` and `${NAME:arg}` from `vars` in a string, and, in profiles only (`env`),
+ * `${env:NAME|default}` from the runner's environment. Anything else (shell text such as
+ * `${VAR:-x}` or `${u%%/*}`) is left as it is.
  */
-export function expand(text: string, vars: Record<string, string>): string {
+export function expand(text: string, vars: Record<string, string>, env = false): string {
   let out = text;
   // Inner-most first, so a default may itself hold a placeholder: ${env:X|${KIT}/bin/x}.
   for (let i = 0; i < 5; i++) {
     const next = out.replace(
       /\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z0-9_-]+))?(?:\|([^${}]*))?\}/g,
-      (m, env, name, arg, def) => {
-        if (env) return process.env[name] ?? def ?? '';
+      (m, isEnv, name, arg, def) => {
+        if (isEnv) return env ? (process.env[name] ?? def ?? '') : m;
+        if (def !== undefined) return m;
         const key = arg !== undefined ? `${name}:${arg}` : name;
         return vars[key] ?? m;
       },
@@ -77,15 +79,15 @@ export function expand(text: string, vars: Record<string, string>): string {
  * Deep copy of a JSON value with every string expanded. A string that is exactly `${PORT:n}`
  * becomes a number, since config files want port numbers, not strings.
  */
-export function expandDeep<T>(value: T, vars: Record<string, string>): T {
+export function expandDeep<T>(value: T, vars: Record<string, string>, env = false): T {
   if (typeof value === 'string') {
     const whole = /^\$\{PORT:(\d+)\}$/.exec(value);
     if (whole && vars[`PORT:${whole[1]}`] !== undefined) return Number(vars[`PORT:${whole[1]}`]) as T;
-    return expand(value, vars) as T;
+    return expand(value, vars, env) as T;
   }
-  if (Array.isArray(value)) return value.map((v) => expandDeep(v, vars)) as T;
+  if (Array.isArray(value)) return value.map((v) => expandDeep(v, vars, env)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, vars)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandDeep(v, vars, env)])) as T;
   }
   return value;
 }
@@ -101,7 +103,7 @@ export function commandFor(profile: Profile, vars: Record<string, string>, args?
     const program = profile.program ?? (runAt > 0 ? profile.command.slice(0, runAt) : profile.command.slice(0, 1));
     template = [...program, ...args];
   }
-  const argv = template.map((a) => expand(a, vars));
+  const argv = template.map((a) => expand(a, vars, true));
   const program = argv[0];
   if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
     const hint = profile.name.startsWith('generic-worker') ? ' (scripts/install-generic-worker.sh installs it)' : '';

@@ -155,7 +155,7 @@ export function caseConfig(
   vars: Record<string, string>,
   taskCount: number,
 ): Record<string, unknown> {
-  const config: Record<string, unknown> = expandDeep(profile.configTemplate, vars);
+  const config: Record<string, unknown> = expandDeep(profile.configTemplate, vars, true);
   if (taskCount > 0) config.numberOfTasksToRun = taskCount;
   config.idleTimeoutSecs = DEFAULT_IDLE_TIMEOUT_SECS;
   for (const [k, v] of Object.entries(expandDeep(f.setup?.config ?? {}, vars))) {

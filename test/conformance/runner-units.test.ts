@@ -21,7 +21,12 @@ describe('runner units', () => {
   it('expands placeholders, environment defaults and port numbers', () => {
     const vars = { ROOT_URL: 'http://127.0.0.1:9', 'TASK_ID:dep': 'abc', KIT: '/kit', 'PORT:0': '40001' };
     expect(expand('${ROOT_URL}/x/${TASK_ID:dep}/${UNKNOWN}', vars)).toBe('http://127.0.0.1:9/x/abc/${UNKNOWN}');
-    expect(expand('${env:TC_KIT_SURELY_UNSET_VAR|${KIT}/bin/gw}', vars)).toBe('/kit/bin/gw');
+    expect(expand('${env:TC_KIT_SURELY_UNSET_VAR|${KIT}/bin/gw}', vars, true)).toBe('/kit/bin/gw');
+    // Fixtures never read the runner's environment, and shell parameter expansions stay as written.
+    expect(expand('${env:HOME}', vars)).toBe('${env:HOME}');
+    expect(expand('${ROOT_URL:-x} ${u%%/*} ${HOME:-/tmp} ${#ROOT_URL}', vars)).toBe(
+      '${ROOT_URL:-x} ${u%%/*} ${HOME:-/tmp} ${#ROOT_URL}',
+    );
     expect(expandDeep({ a: ['${ROOT_URL}'], port: '${PORT:0}', n: 3 }, vars)).toEqual({
       a: ['http://127.0.0.1:9'],
       port: 40001,
