@@ -1,4 +1,4 @@
-// hawk 9 ships no types; only the client header signer is used (taskcluster proxy, artifact downloads).
+// hawk 9 ships no types; only the client signers are used (the taskcluster proxy's headers and bewits).
 declare module 'hawk' {
   interface HawkCredentials {
     id: string;
@@ -14,7 +14,10 @@ declare module 'hawk' {
     contentType?: string;
   }
   const hawk: {
-    client: { header(uri: string | URL, method: string, options: HeaderOptions): { header: string } };
+    client: {
+      header(uri: string | URL, method: string, options: HeaderOptions): { header: string };
+      getBewit(uri: string, options: { credentials: HawkCredentials; ttlSec: number; ext?: string }): string;
+    };
   };
   export default hawk;
 }

@@ -2,7 +2,8 @@
 // (or `<proxy>/api/<service>/...`) to `<rootUrl>/api/<service>/<version>/<path>`, Hawk-signed with the
 // run's current temporary credentials (read per request, so every reclaim's new credentials are used at
 // once) and restricted to the task's scopes through ext.authorizedScopes. TASKCLUSTER_PROXY_URL tells the
-// commands where it is. Bodies stream both ways; redirects are passed back, not followed.
+// commands where it is. Bodies stream both ways; redirects are passed back, not followed. POST /bewit
+// signs the URL in its body (a bewit), for tools that can only do plain GETs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import hawk from 'hawk';
@@ -36,16 +37,45 @@ export function upstreamUrl(rootUrl: string, reqUrl: string): string | undefined
   return `${rootUrl.replace(/\/+$/, '')}/api/${parts.join('/')}${u.search}`;
 }
 
-/** The Hawk Authorization header Taskcluster expects for temporary credentials + authorizedScopes. */
-export function hawkHeader(url: string, method: string, creds: TaskCredentials, authorizedScopes: string[]): string {
+/** Taskcluster's Hawk `ext`: the temporary-credentials certificate and the authorizedScopes restriction. */
+function hawkExt(creds: TaskCredentials, authorizedScopes: string[]): string {
   const ext: Record<string, unknown> = { authorizedScopes };
   if (creds.certificate) {
     ext.certificate = typeof creds.certificate === 'string' ? JSON.parse(creds.certificate) : creds.certificate;
   }
+  return Buffer.from(JSON.stringify(ext)).toString('base64');
+}
+
+const hawkCredentials = (creds: TaskCredentials) =>
+  ({ id: creds.clientId, key: creds.accessToken, algorithm: 'sha256' }) as const;
+
+/** The Hawk Authorization header Taskcluster expects for temporary credentials + authorizedScopes. */
+export function hawkHeader(url: string, method: string, creds: TaskCredentials, authorizedScopes: string[]): string {
   return hawk.client.header(url, method, {
-    credentials: { id: creds.clientId, key: creds.accessToken, algorithm: 'sha256' },
-    ext: Buffer.from(JSON.stringify(ext)).toString('base64'),
+    credentials: hawkCredentials(creds),
+    ext: hawkExt(creds, authorizedScopes),
   }).header;
+}
+
+/** A URL signed with a bewit (valid one hour), as taskcluster-proxy's POST /bewit returns it. */
+export function bewitUrl(url: string, creds: TaskCredentials, authorizedScopes: string[]): string {
+  const bewit = hawk.client.getBewit(url, {
+    credentials: hawkCredentials(creds),
+    ttlSec: 3600,
+    ext: hawkExt(creds, authorizedScopes),
+  });
+  return `${url}${url.includes('?') ? '&' : '?'}bewit=${encodeURIComponent(bewit)}`;
+}
+
+async function readSmallBody(req: IncomingMessage, limit: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`request body larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 class ProxyTask implements TaskFeature {
@@ -58,6 +88,21 @@ class ProxyTask implements TaskFeature {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { ctx } = this;
+    if (req.method === 'POST' && new URL(req.url ?? '/', 'http://proxy').pathname === '/bewit') {
+      // The body is a URL; the answer is that URL signed for an hour with the task's credentials and scopes.
+      let url: string;
+      try {
+        url = new URL((await readSmallBody(req, 8192)).trim()).toString();
+      } catch (err) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`taskcluster-proxy: POST /bewit needs a URL as its body: ${(err as Error).message}\n`);
+        return;
+      }
+      const signed = bewitUrl(url, ctx.credentials.credentials, ctx.task.scopes ?? []);
+      res.writeHead(303, { location: signed, 'content-type': 'text/plain' });
+      res.end(signed);
+      return;
+    }
     const target = upstreamUrl(ctx.config.rootUrl, req.url ?? '/');
     if (!target) {
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -75,6 +75,11 @@ describe.skipIf(!posix)('superseding, taskcluster proxy, chain-of-trust refusal 
       `  const r = await fetch(base + '/queue/v1/task/${ids.producer}/artifacts/' + encodeURIComponent(n));`,
       `  console.log('proxy', n, r.status, r.status === 200 ? (await r.text()).trim() : '');`,
       '}',
+      `const target = '${h.mock.rootUrl}/api/queue/v1/task/${ids.producer}/artifacts/private%2Fsecret.txt';`,
+      `const b = await fetch(base + '/bewit', { method: 'POST', body: target, redirect: 'manual' });`,
+      `const signed = await b.text();`,
+      `const direct = await fetch(signed);`,
+      `console.log('bewit', b.status, signed.includes('bewit='), direct.status, (await direct.text()).trim());`,
     ].join('\n');
     writeFileSync(join(h.dir, 'proxy-client.mjs'), script);
     ids.proxy = await h.createTask(
@@ -144,6 +149,7 @@ describe.skipIf(!posix)('superseding, taskcluster proxy, chain-of-trust refusal 
     expect(log).toMatch(/\[taskcluster-proxy\] Successfully refreshed taskcluster-proxy credentials: \S+/);
     expect(log).toContain('proxy private/secret.txt 200 top-secret');
     expect(log).toContain('proxy private/other.txt 403');
+    expect(log).toContain('bewit 303 true 200 top-secret');
   });
 
   it('refuses chain of trust when tasks run as the worker user', async () => {
