@@ -99,11 +99,11 @@ export async function artifactUpload(opts: BenchOptions): Promise<BenchResult> {
 
     const baseline: Measured[] = [];
     const subject: Measured[] = [];
-    // Full runs measure in A-B-B-A order and keep the best time (and the largest growth), so neither side
+    // Full runs measure three times each in A-B-B-A-A-B order and keep the best time (and the largest growth), so neither side
     // profits from going second on a machine other work shares.
     const order: UploadJob['mode'][] = opts.quick
       ? ['baseline', 'reference']
-      : ['baseline', 'reference', 'reference', 'baseline'];
+      : ['baseline', 'reference', 'reference', 'baseline', 'baseline', 'reference'];
     for (const size of sizes) {
       const file = join(tmp.dir, `data-${size}.bin`);
       opts.log(`artifact-upload: generating ${size} MiB`);

@@ -60,12 +60,24 @@ export async function queueRoundtrip(opts: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < pairs + warmup; i++)
       await createTask(admin, workerType, { command: [['true']], maxRunTime: 60 });
     const tq = `${PROVISIONER}/${workerType}`;
-    opts.log(`queue-roundtrip: ${pairs} claimWork+reclaimTask pairs, echo then mock`);
+    opts.log(`queue-roundtrip: ${pairs} claimWork+reclaimTask pairs each, echo and mock interleaved`);
     await loop(echo.rootUrl, mock.admin, tq, warmup);
-    const echoMs = await loop(echo.rootUrl, mock.admin, tq, pairs);
     await loop(mock.rootUrl, mock.admin, tq, warmup);
     const seq = mock.trace.last();
-    const mockMs = await loop(mock.rootUrl, mock.admin, tq, pairs);
+    // Interleaved rounds (alternating which goes first), so load from other work hits both sides alike.
+    const chunk = opts.quick ? pairs : 50;
+    let echoMs = 0;
+    let mockMs = 0;
+    for (let done = 0, i = 0; done < pairs; done += chunk, i++) {
+      const n = Math.min(chunk, pairs - done);
+      if (i % 2 === 0) {
+        echoMs += await loop(echo.rootUrl, mock.admin, tq, n);
+        mockMs += await loop(mock.rootUrl, mock.admin, tq, n);
+      } else {
+        mockMs += await loop(mock.rootUrl, mock.admin, tq, n);
+        echoMs += await loop(echo.rootUrl, mock.admin, tq, n);
+      }
+    }
     // Every timed call must have been a success on the mock, or the rate would flatter it.
     const calls = mock.trace.since(seq);
     const ok = calls.filter((e) => (e.route === 'claimWork' || e.route === 'reclaimTask') && e.status === 200);
