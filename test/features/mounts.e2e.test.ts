@@ -224,7 +224,7 @@ describe.skipIf(!posix)('purge-cache service (tc-worker e2e, two worker processe
     } finally {
       await hp.close();
     }
-  });
+  }, 120_000);
 });
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
@@ -266,5 +266,5 @@ describe.skipIf(!isRoot || !hasSandboxTools)('mounts with the OS-user sandbox (t
     } finally {
       await hs.close();
     }
-  });
+  }, 120_000);
 });
