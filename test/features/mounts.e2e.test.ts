@@ -74,6 +74,18 @@ beforeAll(async () => {
     { command: [sh('ls -A cache; echo listed')], mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }] },
     { ...cacheScopes, dependencies: [ids.purge], requires: 'all-resolved' },
   );
+  ids.aborted = await task(
+    {
+      command: [sh('echo x > cache/aborted-mark; sleep 30')],
+      maxRunTime: 1,
+      mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }],
+    },
+    { ...cacheScopes, dependencies: [ids.afterPurge], requires: 'all-resolved' },
+  );
+  ids.afterAbort = await task(
+    { command: [sh('ls -A cache; echo listed')], mounts: [{ directory: 'cache', cacheName: 'e2e-cache' }] },
+    { ...cacheScopes, dependencies: [ids.aborted], requires: 'all-resolved' },
+  );
   ids.notDependency = await task(
     {
       command: [sh('echo never')],
@@ -145,6 +157,18 @@ describe.skipIf(!posix)('mounts (tc-worker e2e)', () => {
     expect(await lastRun(h, ids.afterPurge!), after).toMatchObject({ state: 'completed' });
     expect(after).toMatch(/No existing writable directory cache 'e2e-cache' - creating/);
     expect(after).not.toContain('state\n');
+  });
+
+  it('purges the caches of an aborted task (maxRunTime)', async () => {
+    const log = await taskLog(h, ids.aborted!);
+    expect(await lastRun(h, ids.aborted!), log).toMatchObject({ state: 'failed' });
+    expect(log).toContain(
+      '[mounts] Purging caches since the task was aborted and may have left them in an inconsistent state',
+    );
+    const after = await taskLog(h, ids.afterAbort!);
+    expect(await lastRun(h, ids.afterAbort!), after).toMatchObject({ state: 'completed' });
+    expect(after).toContain('listed\n');
+    expect(after).not.toContain('aborted-mark');
   });
 
   it('resolves payload problems malformed-payload', async () => {
