@@ -9,6 +9,9 @@ import { ArchiveError, type ArchiveFormat, extractArchive } from './archive.ts';
 import { isInside } from './paths.ts';
 import { type Member, tarBuffer, zipBuffer } from './test-archives.ts';
 
+// Creating symlinks needs extra privileges on Windows; the cases that make them run on POSIX.
+const noSymlinks = process.platform === 'win32';
+
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'tc-archive-'));
@@ -54,7 +57,7 @@ async function compress(tar: Buffer, format: ArchiveFormat, file: string): Promi
 describe('extractArchive', () => {
   for (const format of ['tar.gz', 'tar.zst', 'tar.bz2', 'tar.xz'] as const) {
     const tool = format === 'tar.bz2' ? 'bzip2' : format === 'tar.xz' ? 'xz' : undefined;
-    it.skipIf(tool !== undefined && !has(tool))(
+    it.skipIf(noSymlinks || (tool !== undefined && !has(tool)))(
       `extracts ${format} (needs ${tool ?? 'nothing'} to build it)`,
       async () => {
         const { dir, dest } = await fresh();
@@ -68,7 +71,7 @@ describe('extractArchive', () => {
     );
   }
 
-  it('extracts zip, including symlinks and modes', async () => {
+  it.skipIf(noSymlinks)('extracts zip, including symlinks and modes', async () => {
     const { dir, dest } = await fresh();
     const file = path.join(dir, 'a.zip');
     await writeFile(file, zipBuffer(members));
@@ -86,7 +89,7 @@ describe('extractArchive', () => {
     await expect(extractArchive(path.join(dir, 'bad.tgz'), 'tar.gz', dest)).rejects.toBeInstanceOf(ArchiveError);
   });
 
-  it('refuses a symlink member pointing out, and a member written through it', async () => {
+  it.skipIf(noSymlinks)('refuses a symlink member pointing out, and a member written through it', async () => {
     for (const format of ['zip', 'tar.gz'] as const) {
       const { dir, dest } = await fresh();
       const evil: Member[] = [

@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoEscapingLinks, isInside, linkEscapes, resolveInside, UnsafePathError } from './paths.ts';
 
+// Creating symlinks needs extra privileges on Windows; the cases that make them run on POSIX.
+const noSymlinks = process.platform === 'win32';
+
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'tc-paths-'));
@@ -43,16 +46,21 @@ describe('resolveInside (mount paths, archive member names)', () => {
     expect(resolveInside(root, 'a/./b/../c', 'mount path')).toBe(path.join(root, 'a', 'c'));
   });
 
-  it('detects symlinks leading out, lexically (targets) and on disk (existing components)', async () => {
-    expect(linkEscapes(root, path.join(root, 'a', 'l'), '../x')).toBe(false);
-    expect(linkEscapes(root, path.join(root, 'a', 'l'), '../../x')).toBe(true);
-    expect(linkEscapes(root, path.join(root, 'l'), '/etc')).toBe(true);
-    await mkdir(path.join(root, 'd'));
-    await symlink(os.tmpdir(), path.join(root, 'd', 'out'));
-    await symlink('.', path.join(root, 'd', 'here'));
-    await expect(assertNoEscapingLinks(root, path.join(root, 'd', 'out', 'f'), 'mount path')).rejects.toThrow(
-      /symlink .* pointing outside/,
-    );
-    await expect(assertNoEscapingLinks(root, path.join(root, 'd', 'here', 'f'), 'mount path')).resolves.toBeUndefined();
-  });
+  it.skipIf(noSymlinks)(
+    'detects symlinks leading out, lexically (targets) and on disk (existing components)',
+    async () => {
+      expect(linkEscapes(root, path.join(root, 'a', 'l'), '../x')).toBe(false);
+      expect(linkEscapes(root, path.join(root, 'a', 'l'), '../../x')).toBe(true);
+      expect(linkEscapes(root, path.join(root, 'l'), '/etc')).toBe(true);
+      await mkdir(path.join(root, 'd'));
+      await symlink(os.tmpdir(), path.join(root, 'd', 'out'));
+      await symlink('.', path.join(root, 'd', 'here'));
+      await expect(assertNoEscapingLinks(root, path.join(root, 'd', 'out', 'f'), 'mount path')).rejects.toThrow(
+        /symlink .* pointing outside/,
+      );
+      await expect(
+        assertNoEscapingLinks(root, path.join(root, 'd', 'here', 'f'), 'mount path'),
+      ).resolves.toBeUndefined();
+    },
+  );
 });
