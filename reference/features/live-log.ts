@@ -1,10 +1,12 @@
-// On unless features.liveLog is false (needs config enableLiveLog): while a task runs its log is served over HTTP (an in-process replacement for the livelog
-// binary) at http://<publicIP>:<livelogGETPort>/log/<random token>, published as a `reference` artifact
+// On unless features.liveLog is false (needs config enableLiveLog): while a task runs its log is served
+// (an in-process replacement for the livelog binary) at http(s)://<publicIP>:<livelogGETPort>/log/<random
+// token> (https with livelogCertificate + livelogKey), published as a `reference` artifact
 // public/logs/live.log; when the task ends that artifact becomes a `link` to public/logs/live_backing.log
 // (current generic-worker). The token is random per task, so no configured secret ever appears in a URL.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskLog } from '../task-log.ts';
@@ -19,9 +21,11 @@ export class LiveLogServer {
   private server: Server | undefined;
   private readonly logs = new Map<string, TaskLog>();
   port = 0;
+  scheme: 'http' | 'https' = 'http';
 
-  async listen(host: string, port: number): Promise<void> {
-    const server = createServer((req, res) => {
+  /** Listen on host:port (0 = any free port); https when a certificate and key (PEM files) are given. */
+  async listen(host: string, port: number, tls?: { certFile: string; keyFile: string }): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       const m = /^\/log\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '');
       const log = m ? this.logs.get(m[1]!) : undefined;
       if (!log || req.method !== 'GET') {
@@ -55,7 +59,14 @@ export class LiveLogServer {
         head.on('end', goLive);
         head.pipe(res, { end: false });
       }
-    });
+    };
+    const server: Server = tls
+      ? (createHttpsServer(
+          { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+          handler,
+        ) as unknown as Server)
+      : createServer(handler);
+    this.scheme = tls ? 'https' : 'http';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -88,7 +99,11 @@ export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, Tas
     server,
     async initialise(cfg) {
       publicHost = cfg.publicIP || '127.0.0.1';
-      await server.listen(cfg.publicIP ? '0.0.0.0' : '127.0.0.1', cfg.livelogGETPort);
+      const tls =
+        cfg.livelogCertificate && cfg.livelogKey
+          ? { certFile: cfg.livelogCertificate, keyFile: cfg.livelogKey }
+          : undefined;
+      await server.listen(cfg.publicIP ? '0.0.0.0' : '127.0.0.1', cfg.livelogGETPort, tls);
     },
     enabled: (cfg) => cfg.enableLiveLog || 'config enableLiveLog is false',
     requested: (ctx) => ctx.payload?.features?.liveLog !== false,
@@ -102,7 +117,12 @@ export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, Tas
           const until = Date.now() + (Number(ctx.payload.maxRunTime) + 900) * 1000;
           const expires = new Date(Math.min(until, Date.parse(ctx.task.expires))).toISOString();
           const host = publicHost.includes(':') ? `[${publicHost}]` : publicHost;
-          await ctx.uploader.reference(name, `http://${host}:${server.port}/log/${token}`, LOG_CONTENT_TYPE, expires);
+          await ctx.uploader.reference(
+            name,
+            `${server.scheme}://${host}:${server.port}/log/${token}`,
+            LOG_CONTENT_TYPE,
+            expires,
+          );
         },
         async stop() {
           server.remove(token);

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TaskLog } from '../task-log.ts';
+import { LiveLogServer } from './live-log.ts';
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the live log: resolves with everything once the server ends the response. */
+function follow(url: string, onFirstData: () => void): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    get(url, { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      let first = true;
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+        if (first) {
+          first = false;
+          onFirstData();
+        }
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    }).on('error', reject);
+  });
+}
+
+async function serveOnce(tls?: { certFile: string; keyFile: string }) {
+  const dir = mkdtempSync(join(tmpdir(), 'livelog-'));
+  const log = new TaskLog(join(dir, 'live_backing.log'));
+  const server = new LiveLogServer();
+  await server.listen('127.0.0.1', 0, tls);
+  server.add('tok', log);
+  log.write('before-connect\n');
+  const got = follow(`${server.scheme}://127.0.0.1:${server.port}/log/tok`, () => {
+    log.write('while-connected\n');
+    log.close();
+  });
+  const res = await got;
+  const missing = await new Promise<number>((resolve) =>
+    httpGet(`http://127.0.0.1:${server.port}/log/other`, (r) => resolve(r.statusCode ?? 0)).on('error', () =>
+      resolve(-1),
+    ),
+  );
+  server.close();
+  return { res, missing };
+}
+
+describe('live log server', () => {
+  it('streams what was written before and after the reader connected, and ends when the log closes', async () => {
+    const { res, missing } = await serveOnce();
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('text/plain; charset=utf-8');
+    expect(res.body).toBe('before-connect\nwhile-connected\n');
+    expect(missing).toBe(404);
+  });
+
+  // Needs the openssl binary to make a throwaway certificate.
+  it.skipIf(!hasOpenssl())('serves https with livelogCertificate/livelogKey', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livelog-tls-'));
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = new LiveLogServer();
+    await server.listen('127.0.0.1', 0, { certFile, keyFile });
+    expect(server.scheme).toBe('https');
+    server.close();
+    const { res } = await serveOnce({ certFile, keyFile });
+    expect(res.body).toBe('before-connect\nwhile-connected\n');
+  });
+});
