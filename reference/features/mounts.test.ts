@@ -248,6 +248,24 @@ describe('mounts feature', () => {
     expect(aborted.lines.join('\n')).toMatch(/Purging caches since the task was aborted/);
   });
 
+  it('recreates a cache whose directory vanished instead of failing the task', async () => {
+    const dir = path.join(work, 'vanish');
+    const cache = { directory: 'c', cacheName: 'vanishing' };
+    const a = makeContext({ mounts: [cache] }, {}, dir);
+    await mkdir(a.taskDir, { recursive: true });
+    const tf = mountsFeature.forTask(a.ctx);
+    await tf.start();
+    await tf.stop({ resolution: 'completed', aborted: false });
+    for (const d of await readdir(path.join(dir, 'caches'))) {
+      if (d !== 'directory-caches.json') await rm(path.join(dir, 'caches', d), { recursive: true });
+    }
+    const b = makeContext({ mounts: [cache] }, {}, dir);
+    await mkdir(b.taskDir, { recursive: true });
+    await mountsFeature.forTask(b.ctx).start();
+    expect(b.lines.join('\n')).toMatch(/Writable directory cache 'vanishing' at .* is missing - creating a new one/);
+    expect(await readdir(path.join(b.taskDir, 'c'))).toEqual([]);
+  });
+
   it('honours purge-cache service requests', async () => {
     const cache = { directory: 'c', cacheName: 'purge-me' };
     const a = makeContext({ mounts: [cache] }, {}, path.join(work, 'purge'));

@@ -54,7 +54,13 @@ export class DirectoryCaches {
    * Throws MountFailure when the target is in the way.
    */
   async mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
-    let entry = this.entries[name];
+    let entry: DirectoryCacheEntry | undefined = this.entries[name];
+    if (entry && !(await stat(entry.path).catch(() => undefined))) {
+      // Lost (e.g. deleted while a crashed worker had it mounted): start it afresh rather than fail.
+      log.info(`[mounts] Writable directory cache '${name}' at ${entry.path} is missing - creating a new one`);
+      delete this.entries[name];
+      entry = undefined;
+    }
     if (!entry) {
       const dir = path.join(this.dir, slugid.nice());
       log.info(`[mounts] No existing writable directory cache '${name}' - creating ${dir}`);
