@@ -7,7 +7,7 @@ import type { Profile } from './types.ts';
 
 export const KIT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROFILE_DIR = join(KIT_DIR, 'conformance', 'profiles');
-export const BUILT_IN_PROFILES = ['reference', 'generic-worker', 'generic-worker-v11'] as const;
+export const BUILT_IN_PROFILES = ['reference', 'reference-v11', 'generic-worker', 'generic-worker-v11'] as const;
 
 /** A usage problem (bad option, unknown profile): the CLI prints it on one line and exits 2. */
 export class UsageError extends Error {}
