@@ -119,7 +119,8 @@ async function execute(o: Options): Promise<number> {
       const why = c.invalid ? `invalid: ${c.invalid}` : skipReason(c.fixture, profile);
       const exp = expectations[c.fixture.id];
       const tag = exp && exp !== 'pass' ? ' [expected to fail]' : '';
-      process.stdout.write(`${why ? 'skip' : 'run '}  ${c.fixture.id}${tag}${why ? `  (${why})` : ''}\n`);
+      const label = c.invalid ? 'bad ' : why ? 'skip' : 'run ';
+      process.stdout.write(`${label}  ${c.fixture.id}${tag}${why ? `  (${why})` : ''}\n`);
     }
     process.stdout.write(`${cases.length} cases selected for worker ${profile.name} on ${platformName()}\n`);
     return 0;
