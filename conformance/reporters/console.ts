@@ -51,7 +51,7 @@ export function consoleReporter(
         .filter(([, n]) => n > 0)
         .map(([s, n]) => paint(s, `${n} ${s}`));
       out.write(`\n${records.length} cases in ${(durationMs / 1000).toFixed(1)}s: ${parts.join(', ') || 'none'}\n`);
-      if (reportDir) out.write(`reports: ${reportDir}/index.html, report.json, junit.xml\n`);
+      if (reportDir) out.write(`reports: ${reportDir}/index.html, report.json, report.jsonl, junit.xml\n`);
       // Plain, uncoloured and alone on its line: CI reads it.
       out.write(`${closingLine(c)}\n`);
     },

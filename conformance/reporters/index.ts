@@ -6,6 +6,7 @@ import { KIT_DIR } from '../profiles.ts';
 import type { CaseRecord } from '../types.ts';
 import { htmlReport } from './html.ts';
 import { jsonReport, type ReportHeader } from './json.ts';
+import { jsonlReport } from './jsonl.ts';
 import { junitXml } from './junit.ts';
 import type { StatementSummary } from './summary.ts';
 
@@ -17,6 +18,7 @@ export interface ReportInput {
 
 export const FILE_REPORTERS = {
   'report.json': (r: ReportInput) => JSON.stringify(jsonReport(r.header, r.records, r.statements), null, 2) + '\n',
+  'report.jsonl': (r: ReportInput) => jsonlReport(r.header, r.records),
   'junit.xml': (r: ReportInput) =>
     junitXml(r.records, `tc-kit conformance: ${r.header.profile.name}`, r.header.startedAt),
   'index.html': (r: ReportInput) => htmlReport(r.header, r.records, r.statements),

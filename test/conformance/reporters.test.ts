@@ -108,7 +108,19 @@ describe('reporters', () => {
   it('report.json: per case and per statement, secrets redacted, bodies as text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-kit-rep-'));
     const files = writeReports(dir, { header, records, statements: summariseStatements(records, statements) });
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['report.json', 'junit.xml', 'index.html']);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'report.json',
+      'report.jsonl',
+      'junit.xml',
+      'index.html',
+    ]);
+    const lines = readFileSync(join(dir, 'report.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['header', ...records.map(() => 'case'), 'footer']);
+    expect(lines[2]).toMatchObject({ seq: 1, id: 'payload/command/broken', status: 'fail' });
+    expect(lines.at(-1).counts.errored).toBe(1);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(report.formatVersion).toBe(1);
     expect(report.profile).toEqual({ name: 'reference', generation: 'current' });
