@@ -144,6 +144,23 @@ async function runCot(h: Harness): Promise<void> {
 }
 
 describe('chain of trust feature', () => {
+  it('loads the signing keys at worker start, naming a key file it cannot open', async () => {
+    await expect(
+      chainOfTrustFeature.initialise!({ signingKeyLocation: pgpKeyFile, ed25519SigningKeyLocation: edSeedFile } as any),
+    ).resolves.toBeUndefined();
+    const missing = path.join(work, 'no-such.key');
+    await expect(chainOfTrustFeature.initialise!({ ed25519SigningKeyLocation: missing } as any)).rejects.toThrow(
+      `Was not able to open chain of trust signing key file '${missing}'`,
+    );
+    await writeFile(path.join(work, 'short.key'), 'c2hvcnQ=');
+    await expect(
+      chainOfTrustFeature.initialise!({ ed25519SigningKeyLocation: path.join(work, 'short.key') } as any),
+    ).rejects.toThrow(/expected base64 of 32 bytes, got 5 bytes/);
+    await expect(
+      chainOfTrustFeature.initialise!({ ed25519SigningKeyLocation: missing, enableChainOfTrust: false } as any),
+    ).resolves.toBeUndefined();
+  });
+
   it('refuses tasks running as the worker user, or whose user can read the key', async () => {
     for (const opts of [{ asCurrentUser: true }, { noUser: true }, { canRead: true }]) {
       const h = await harness(opts);

@@ -195,7 +195,8 @@ export const chainOfTrustFeature: Feature<ResolvedConfig, TaskContext, TaskConte
   name: 'chain-of-trust',
   after: ['payload-validator'],
   async initialise(cfg) {
-    // Keys are 0600 and the worker's own: check they load now, so a bad key stops the worker at start.
+    // Check the keys load now, so a missing or bad key stops the worker at start (11.0.1 exits 69).
+    if ((cfg as { enableChainOfTrust?: boolean }).enableChainOfTrust === false) return;
     for (const file of keyFiles(cfg)) {
       if (file === cfg.signingKeyLocation) await loadOpenpgpPrivateKey(file);
       else await loadEd25519PrivateKey(file);
