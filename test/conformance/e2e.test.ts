@@ -108,6 +108,32 @@ describe.skipIf(!posix)('tc-conformance end to end against the reference worker'
     expect(report.profile).toEqual({ name: 'my-worker', generation: 'current', source: profile });
   });
 
+  it('--update-expectations writes the failing case into the baseline with its first problem', () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'tc-kit-upd-')), 'baseline.json');
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(KIT, 'bin/tc-conformance.js'),
+        '--no-default-fixtures',
+        '--fixtures',
+        SAMPLES,
+        '--only',
+        'known-gap',
+        '--report-dir',
+        join(reportDir, 'update'),
+        '--expectations',
+        baseline,
+        '--update-expectations',
+      ],
+      { cwd: KIT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`baseline written: ${baseline}`);
+    expect(JSON.parse(readFileSync(baseline, 'utf8'))).toEqual({
+      'sample/command/known-gap': { fail: 'task log: does not contain "a line no worker prints"' },
+    });
+  });
+
   it('a failing case without a baseline entry makes the run exit 1', () => {
     const empty = join(mkdtempSync(join(tmpdir(), 'tc-kit-exp-')), 'none.json');
     writeFileSync(empty, '{}');
