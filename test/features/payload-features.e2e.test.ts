@@ -291,3 +291,17 @@ describe.skipIf(!isRoot || !hasSandboxTools)('chain of trust with the OS-user sa
     },
   );
 });
+
+describe.skipIf(!posix)('chain-of-trust key at worker start (tc-worker e2e)', () => {
+  it('exits 69 naming the signing key file it cannot open', async () => {
+    const hk = await startHarness();
+    try {
+      const missing = join(hk.dir, 'missing-ed25519.key');
+      const r = await runWorker(hk, hk.config({ ed25519SigningKeyLocation: missing }), 30_000);
+      expect(r.code, r.stderr.slice(-1000)).toBe(69);
+      expect(r.stderr).toContain(`Was not able to open chain of trust signing key file '${missing}'`);
+    } finally {
+      await hk.close();
+    }
+  });
+});
