@@ -81,6 +81,16 @@ describe('extractArchive', () => {
     expect(await readlink(path.join(dest, 'a/link'))).toBe('hello.txt');
   });
 
+  it('reports a missing file and corrupt bz2/xz/zst data as ArchiveError, never as an unhandled error', async () => {
+    const { dir, dest } = await fresh();
+    for (const format of ['tar', 'tar.gz', 'tar.bz2', 'tar.xz', 'tar.zst'] as const) {
+      await expect(extractArchive(path.join(dir, 'absent'), format, dest)).rejects.toBeInstanceOf(ArchiveError);
+      const bad = path.join(dir, `bad.${format}`);
+      await writeFile(bad, 'definitely not compressed data, nor a tar archive; '.repeat(20));
+      await expect(extractArchive(bad, format, dest)).rejects.toBeInstanceOf(ArchiveError);
+    }
+  });
+
   it('reports a corrupt zip and a corrupt tar.gz as ArchiveError', async () => {
     const { dir, dest } = await fresh();
     await writeFile(path.join(dir, 'bad.zip'), 'this is not a zip');

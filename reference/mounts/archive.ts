@@ -3,7 +3,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, link, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -26,21 +26,25 @@ export function isSupportedFormat(format: string): format is ArchiveFormat {
 /** The archive is damaged or unsafe: a runtime problem, so the task fails (not malformed-payload). */
 export class ArchiveError extends Error {}
 
-/** A readable of the decompressed bytes of a tar.* file. */
-export function openTarStream(file: string, format: Exclude<ArchiveFormat, 'zip'>): Readable {
+/**
+ * The stream stages that turn a tar.* file into tar bytes, for one `pipeline` so an error in any stage
+ * (unreadable file, bad compression) rejects the extraction instead of escaping as an unhandled event.
+ */
+export function tarStages(file: string, format: Exclude<ArchiveFormat, 'zip'>): [Readable, ...Duplex[]] {
   const raw = createReadStream(file);
   switch (format) {
     case 'tar':
-      return raw;
+      return [raw];
     case 'tar.gz':
-      return raw.pipe(zlib.createGunzip()).on('error', () => {}) as Readable;
+      return [raw, zlib.createGunzip()];
     case 'tar.zst':
-      return raw.pipe(zlib.createZstdDecompress()).on('error', () => {}) as Readable;
+      return [raw, zlib.createZstdDecompress()];
     case 'tar.bz2':
-      return raw.pipe(unbzip2()) as unknown as Readable;
+      return [raw, unbzip2()];
     case 'tar.xz': {
+      // WASM decoder with a web-streams API; errors of `raw` travel through toWeb/fromWeb.
       const web = new XzReadableStream(Readable.toWeb(raw) as unknown as ReadableStream<Uint8Array>);
-      return Readable.fromWeb(web as unknown as WebReadableStream<Uint8Array>);
+      return [Readable.fromWeb(web as unknown as WebReadableStream<Uint8Array>)];
     }
   }
 }
@@ -94,7 +98,7 @@ async function extractTar(file: string, format: Exclude<ArchiveFormat, 'zip'>, d
     preserveOwner: false,
     filter: (p, entry) => check(p, entry as ReadEntry),
   });
-  await pipeline(openTarStream(file, format), unpack);
+  await pipeline([...tarStages(file, format), unpack]);
   if (unsafe) throw new ArchiveError(`refusing unsafe archive ${file}: ${unsafe}`);
   for (const l of links) {
     await assertSafe(dest, path.dirname(l.target));
