@@ -462,9 +462,17 @@ function spawnWorker(
     child.on('error', (e) => {
       spawnError = e;
     });
+    let exitedAt = 0;
+    let grace: NodeJS.Timeout | undefined;
+    child.on('exit', () => {
+      exitedAt = Date.now();
+      // A process the worker left behind may hold its stdout open; 'close' must not wait for it.
+      grace = setTimeout(() => killTree(child, 'SIGKILL'), 2000);
+    });
     child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(timer);
+      clearTimeout(grace);
       // Anything the worker left running in its process group goes too: nothing outlives a case.
       killTree(child, 'SIGKILL');
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
@@ -473,7 +481,7 @@ function spawnWorker(
         signal: signal,
         stdout: out.value(),
         stderr: err.value(),
-        durationMs: Date.now() - started,
+        durationMs: (exitedAt || Date.now()) - started,
         timedOut,
       });
     });
