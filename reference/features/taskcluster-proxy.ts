@@ -6,6 +6,7 @@
 // signs the URL in its body (a bewit), for tools that can only do plain GETs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import hawk from 'hawk';
 import { request } from 'undici';
 import type { ResolvedConfig } from '../config.ts';
@@ -121,10 +122,13 @@ class ProxyTask implements TaskFeature {
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
       res.writeHead(up.statusCode, out);
-      for await (const chunk of up.body) res.write(chunk);
-      res.end();
+      await pipeline(up.body, res); // streams with backpressure: large artifacts are never held whole
     } catch (err) {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      if (res.headersSent) {
+        res.destroy(); // mid-body: the client sees a truncated response, not a forged end
+        return;
+      }
+      res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`taskcluster-proxy: upstream request failed: ${(err as Error).message}\n`);
     }
   }
