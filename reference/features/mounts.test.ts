@@ -162,6 +162,18 @@ describe('mounts feature', () => {
     expect(await readFile(path.join(second.taskDir, 'a'), 'utf8')).toBe('hello world\n');
   });
 
+  it('drops partial downloads left by a crash when the cache is loaded', async () => {
+    const dir = path.join(work, 'partial');
+    await mkdir(path.join(dir, 'downloads'), { recursive: true });
+    await writeFile(path.join(dir, 'downloads', 'half-written'), 'partial');
+    const c = makeContext({ mounts: [{ file: 'a', content: { raw: 'x' } }] }, {}, dir);
+    await mkdir(c.taskDir, { recursive: true });
+    await mountsFeature.forTask(c.ctx).start();
+    const left = await readdir(path.join(dir, 'downloads'));
+    expect(left).not.toContain('half-written');
+    expect(left.filter((f) => f !== 'file-caches.json')).toHaveLength(1);
+  });
+
   it('extracts tar.gz and zip read-only directories', async () => {
     const r = await run({
       mounts: [

@@ -3,7 +3,7 @@
 // is recomputed on every reuse so a tampered or truncated file is never mounted.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,9 +48,14 @@ export class DownloadCache {
     } catch {
       c.entries = {};
     }
-    // Entries whose file vanished (deleted by hand, interrupted worker) are dropped.
+    // Entries whose file vanished (deleted by hand, interrupted worker) are dropped, and files no entry
+    // names (a download cut short by a crash) are deleted so they cannot fill the disk.
     for (const [key, e] of Object.entries(c.entries)) {
       if (!(await stat(e.file).catch(() => undefined))) delete c.entries[key];
+    }
+    const known = new Set(Object.values(c.entries).map((e) => path.basename(e.file)));
+    for (const name of await readdir(c.dir)) {
+      if (!known.has(name) && !name.startsWith('file-caches.json')) await rm(path.join(c.dir, name), { force: true });
     }
     await c.persist();
     return c;
