@@ -133,7 +133,17 @@ async function execute(o: Options): Promise<number> {
   process.stdout.write(
     `tc-conformance: ${cases.length} cases against worker ${profile.name} (${profile.generation}) on ${platformName()}, ${o.jobs} at a time\n`,
   );
+  // Ctrl-C or a CI timeout: take the workers (each in its own process group) down too, then stop.
+  const interrupted = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      interrupted.abort();
+      process.stderr.write(`tc-conformance: ${sig}: workers stopped, run abandoned\n`);
+      process.exit(130);
+    });
+  }
   const result = await run({
+    signal: interrupted.signal,
     profile,
     cases,
     jobs: o.jobs,

@@ -1,7 +1,7 @@
 // Runs one fixture case against one worker: write its config, create its tasks on the shared mock
 // (on the case's own task queue tc-kit/<slug>), spawn the worker, drive signals, wait for it to exit
 // within a bounded time, then observe and judge. The runner decides the verdict, never the worker.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,8 @@ export interface RunContext {
   keys: { openpgp: string; ed25519: string };
   statements: Map<string, StatementLike>;
   keepDirs: boolean;
+  /** Workers running now, so an interrupted run can take them down with it. */
+  live: Set<ChildProcess>;
 }
 
 export interface StatementLike {
@@ -166,15 +168,51 @@ export function caseConfig(
   return config;
 }
 
-function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+/** Every descendant of `pid` (POSIX, from one `ps` snapshot); tasks may sit in their own process groups. */
+function descendants(pid: number): number[] {
+  let table = '';
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8', timeout: 5000 });
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const line of table.split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number);
+    if (Number.isInteger(p) && Number.isInteger(pp)) children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < 10_000) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * Kills a worker and everything it started, synchronously: its descendants (task processes may
+ * lead process groups of their own) and its own process group.
+ */
+export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
-  if (process.platform !== 'win32') {
+  if (process.platform === 'win32') {
+    treeKill(child.pid, signal);
+    return;
+  }
+  for (const pid of descendants(child.pid)) {
     try {
-      process.kill(-child.pid, signal); // the worker leads its own process group (detached)
-      return;
+      process.kill(pid, signal);
     } catch {}
   }
-  treeKill(child.pid, signal);
+  try {
+    process.kill(-child.pid, signal); // the worker leads its own process group (detached)
+  } catch {}
+  try {
+    process.kill(child.pid, signal);
+  } catch {}
 }
 
 class Output {
@@ -312,7 +350,7 @@ async function execute(
   const argv = commandFor(ctx.profile, vars, f.setup?.args ? expandDeep(f.setup.args, vars) : undefined);
   const extraEnv = expandDeep(f.setup?.env ?? {}, vars);
   const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
-  const result = await spawnWorker(argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
+  const result = await spawnWorker(ctx.live, argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
     caseTrace(ctx.trace(), taskIds, slug),
   );
 
@@ -421,6 +459,7 @@ interface SpawnResult {
 }
 
 function spawnWorker(
+  live: Set<ChildProcess>,
   argv: string[],
   extraEnv: Record<string, string>,
   cwd: string,
@@ -439,6 +478,7 @@ function spawnWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
   });
+  live.add(child);
   const out = new Output();
   const err = new Output();
   child.stdout!.on('data', (c: Buffer) => out.add(c));
@@ -470,6 +510,7 @@ function spawnWorker(
       grace = setTimeout(() => killTree(child, 'SIGKILL'), 2000);
     });
     child.on('close', (code, signal) => {
+      live.delete(child);
       clearInterval(poll);
       clearTimeout(timer);
       clearTimeout(grace);

@@ -9,7 +9,7 @@ import * as openpgp from 'openpgp';
 import { statusFor } from './expectations.ts';
 import type { Expectations } from './expectations.ts';
 import { HarnessQueue } from './queue-client.ts';
-import { PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
+import { killTree, PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
 import type { CaseRecord, LoadedCase, Profile } from './types.ts';
 
 /** Exactly what a worker needs from the Queue: claim on the kit's task queues under its own identity. */
@@ -26,6 +26,8 @@ export interface RunOptions {
   /** Called as each case finishes (the console reporter's live view). */
   onCase?: (rec: CaseRecord, done: number, total: number) => void;
   onStart?: (rec: CaseRecord) => void;
+  /** Aborting kills every running worker's process tree and the run's temp dir (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -104,7 +106,12 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       keys,
       statements: opts.statements,
       keepDirs: opts.keepDirs ?? false,
+      live: new Set(),
     };
+    opts.signal?.addEventListener('abort', () => {
+      for (const child of ctx.live) killTree(child, 'SIGKILL');
+      rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
+    });
     const records: CaseRecord[] = new Array(opts.cases.length);
     let next = 0;
     let done = 0;
