@@ -162,6 +162,13 @@ describe('mounts feature', () => {
     expect(await readFile(path.join(second.taskDir, 'a'), 'utf8')).toBe('hello world\n');
   });
 
+  it('refuses a config where downloadsDir and cachesDir are the same directory', async () => {
+    const same = path.join(work, 'same');
+    await expect(
+      mountsFeature.initialise!({ ...makeContext({}).config, downloadsDir: same, cachesDir: `${same}/` } as any),
+    ).rejects.toThrow(/downloadsDir and cachesDir must be different directories/);
+  });
+
   it('drops partial downloads left by a crash when the cache is loaded', async () => {
     const dir = path.join(work, 'partial');
     await mkdir(path.join(dir, 'downloads'), { recursive: true });

@@ -102,6 +102,10 @@ const states = new Map<string, MountState>();
 export async function loadMountState(cfg: ResolvedConfig): Promise<MountState> {
   const key = `${path.resolve(cfg.downloadsDir)}\0${path.resolve(cfg.cachesDir)}`;
   let s = states.get(key);
+  if (!s && path.resolve(cfg.downloadsDir) === path.resolve(cfg.cachesDir)) {
+    // Each directory's loader removes what its own index does not name, so they cannot share one.
+    throw new Error(`config downloadsDir and cachesDir must be different directories (both ${cfg.cachesDir})`);
+  }
   if (!s) {
     const client = new taskcluster.PurgeCache({ rootUrl: cfg.rootUrl, credentials: permanentCredentials(cfg) });
     s = {

@@ -1,7 +1,7 @@
 // Writable directory caches (generic-worker `directoryCaches`): one directory per cache name under
 // cachesDir, indexed in `<cachesDir>/directory-caches.json`, moved (renamed) into the task directory
 // for the task and back afterwards, so its content persists across tasks.
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import slugid from 'slugid';
 import { MountFailure } from './content.ts';
@@ -38,6 +38,13 @@ export class DirectoryCaches {
     for (const [name, e] of Object.entries(c.entries)) {
       e.inUse = false;
       if (!(await stat(e.path).catch(() => undefined))) delete c.entries[name];
+    }
+    // Directories no entry names (created just before a crash) would only take space.
+    const known = new Set(Object.values(c.entries).map((e) => path.basename(e.path)));
+    for (const name of await readdir(c.dir)) {
+      if (!known.has(name) && !name.startsWith('directory-caches.json')) {
+        await rm(path.join(c.dir, name), { recursive: true, force: true });
+      }
     }
     await c.persist();
     return c;
