@@ -192,8 +192,16 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/** After the worker exited: whatever is left in its process group (which lives while members do). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || process.platform === 'win32') return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+}
+
 /**
- * Kills a worker and everything it started, synchronously: its descendants (task processes may
+ * Kills a running worker and everything it started, synchronously: its descendants (task processes may
  * lead process groups of their own) and its own process group.
  */
 export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -506,8 +514,9 @@ function spawnWorker(
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
       exitedAt = Date.now();
+      clearTimeout(timer);
       // A process the worker left behind may hold its stdout open; 'close' must not wait for it.
-      grace = setTimeout(() => killTree(child, 'SIGKILL'), 2000);
+      grace = setTimeout(() => killGroup(child), 2000);
     });
     child.on('close', (code, signal) => {
       live.delete(child);
@@ -515,7 +524,8 @@ function spawnWorker(
       clearTimeout(timer);
       clearTimeout(grace);
       // Anything the worker left running in its process group goes too: nothing outlives a case.
-      killTree(child, 'SIGKILL');
+      // Only the group: the worker's own pid is reaped by now and may already belong to someone else.
+      killGroup(child);
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
       resolve({
         exitCode: code,
