@@ -514,12 +514,12 @@ function spawnWorker(
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
       exitedAt = Date.now();
+      live.delete(child);
       clearTimeout(timer);
       // A process the worker left behind may hold its stdout open; 'close' must not wait for it.
       grace = setTimeout(() => killGroup(child), 2000);
     });
     child.on('close', (code, signal) => {
-      live.delete(child);
       clearInterval(poll);
       clearTimeout(timer);
       clearTimeout(grace);
