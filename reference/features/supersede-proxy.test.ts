@@ -58,3 +58,34 @@ describe('enable* config switches (current generic-worker)', () => {
     expect(chainOfTrustFeature.enabled({} as any)).toMatch(/neither signingKeyLocation nor ed25519SigningKeyLocation/);
   });
 });
+
+describe('taskcluster proxy feature (loopback, fake context)', () => {
+  it('answers 502 when the deployment is unreachable, 400 for a bad /bewit body, 404 off-API, and stops', async () => {
+    const { taskclusterProxyFeature } = await import('./taskcluster-proxy.ts');
+    const lines: string[] = [];
+    const ctx = {
+      config: { rootUrl: 'http://127.0.0.1:9', taskclusterProxyPort: 0 },
+      task: { scopes: [] },
+      env: {} as Record<string, string>,
+      log: { info: (m: string) => lines.push(m) },
+      credentials: { credentials: { clientId: 'c', accessToken: 'a' }, replace() {} },
+    } as any;
+    const tf = taskclusterProxyFeature.forTask(ctx);
+    await tf.start();
+    try {
+      const base = ctx.env.TASKCLUSTER_PROXY_URL as string;
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const down = await fetch(`${base}/queue/v1/ping`);
+      expect(down.status).toBe(502);
+      expect(await down.text()).toMatch(/upstream request failed/);
+      const bad = await fetch(`${base}/bewit`, { method: 'POST', body: 'not a url' });
+      expect(bad.status).toBe(400);
+      expect((await fetch(`${base}/`)).status).toBe(404);
+      ctx.credentials.replace({ clientId: 'new-client', accessToken: 'b' });
+      expect(lines.at(-1)).toBe('[taskcluster-proxy] Successfully refreshed taskcluster-proxy credentials: new-client');
+    } finally {
+      await tf.stop({ resolution: 'completed', aborted: false });
+    }
+    await expect(fetch(`${ctx.env.TASKCLUSTER_PROXY_URL}/queue/v1/ping`)).rejects.toThrow();
+  });
+});
