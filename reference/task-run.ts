@@ -221,18 +221,25 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
         record(abortReason);
         break;
       }
-      if (!f.requested(ctx)) continue;
-      const enabled = f.enabled(config);
-      if (enabled !== true) {
-        record(
-          new TaskError(
-            'malformed-payload',
-            `this task is attempting to use feature "${camelCase(f.name)}", but it's not enabled on this worker (${enabled})`,
-          ),
-        );
+      let tf: TaskFeature;
+      try {
+        if (!f.requested(ctx)) continue;
+        const enabled = f.enabled(config);
+        if (enabled !== true) {
+          record(
+            new TaskError(
+              'malformed-payload',
+              `this task is attempting to use feature "${camelCase(f.name)}", but it's not enabled on this worker (${enabled})`,
+            ),
+          );
+          break;
+        }
+        tf = f.forTask(ctx);
+      } catch (e) {
+        // A feature that throws while deciding or setting up is an internal error of this run only.
+        record(e);
         break;
       }
-      const tf = f.forTask(ctx);
       if (!scopesSatisfied(claim.task.scopes ?? [], tf.requiredScopes)) {
         record(
           new TaskError(

@@ -140,15 +140,25 @@ export class Worker {
           continue;
         }
         this.logger.info({ taskId: claim.status.taskId, runId: claim.runId }, 'task claimed');
-        const result = await runTask(claim, {
-          config: cfg,
-          platform: this.platform,
-          features: this.features,
-          workerEvents: this.events,
-          logger: this.logger,
-          shuttingDown: () => this.stopReason === 'sigterm',
-        });
-        this.results.push(result);
+        try {
+          const result = await runTask(claim, {
+            config: cfg,
+            platform: this.platform,
+            features: this.features,
+            workerEvents: this.events,
+            logger: this.logger,
+            shuttingDown: () => this.stopReason === 'sigterm',
+          });
+          this.results.push(result);
+        } catch (e) {
+          // Setting the run up failed (task directory, log file): current generic-worker resolves it
+          // exception/internal-error and keeps serving (11.0.1 exited 69).
+          this.logger.error(
+            { taskId: claim.status.taskId, err: (e as Error)?.stack ?? String(e) },
+            'task setup failed',
+          );
+          await this.giveBack(claim, 'internal-error');
+        }
         done++;
         lastActive = Date.now();
       }
@@ -164,10 +174,13 @@ export class Worker {
     }
   }
 
-  private async giveBack(claim: TaskClaim): Promise<void> {
+  private async giveBack(
+    claim: TaskClaim,
+    reason: 'worker-shutdown' | 'internal-error' = 'worker-shutdown',
+  ): Promise<void> {
     try {
       const q = newQueue(this.cfg.rootUrl, claim.credentials);
-      await q.reportException(claim.status.taskId, String(claim.runId), { reason: 'worker-shutdown' });
+      await q.reportException(claim.status.taskId, String(claim.runId), { reason });
     } catch (e) {
       this.logger.error({ taskId: claim.status.taskId, err: (e as Error).message }, 'could not give back task');
     }
