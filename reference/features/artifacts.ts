@@ -1,10 +1,10 @@
 // Requested when payload.artifacts is non-empty. start(): every artifact's expiry must lie within
 // [task deadline, task expiry] (±1 s) or the payload is malformed. stop(): each file / directory is uploaded
 // (contentType guessed from the extension, gzip unless already compressed). A missing path gives an `error`
-// artifact file-missing-on-worker; a path leaving the task directory (`..`, absolute, symlink) is never read
+// artifact file-missing-on-worker; a path leaving the task directory (`..`, absolute outside it, symlink) is never read
 // and gives invalid-resource-on-worker. Either fails the task. Names other features reserve are skipped.
 import { opendir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type ContentEncoding, chooseEncoding, guessContentType } from '../artifact-upload.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { statusOf } from '../queue.ts';
@@ -37,8 +37,10 @@ function inside(root: string, p: string): boolean {
 /** Resolve a payload path to a real path inside the task directory, or explain why it is not allowed. */
 async function resolveInside(taskDir: string, realRoot: string, path: string, kind: string): Promise<string> {
   const normal = path.replace(/\\/g, '/');
-  const abs = join(taskDir, normal);
-  if (isAbsolute(normal) || !inside(taskDir, abs)) {
+  // An absolute path is taken as it is (as generic-worker does) but, like a relative one, must stay inside the
+  // task directory; `..` segments are resolved before the check.
+  const abs = isAbsolute(normal) ? resolve(normal) : join(taskDir, normal);
+  if (!inside(taskDir, abs)) {
     throw new ArtifactProblem(
       'invalid-resource-on-worker',
       `${kind} artifact '${path}' is outside the task directory; it was not read`,

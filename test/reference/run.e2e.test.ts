@@ -65,6 +65,7 @@ beforeAll(async () => {
         { type: 'directory', path: 'out/sub', name: 'public/dir' },
         { type: 'file', path: 'out/missing.txt', name: 'public/missing.txt' },
         { type: 'file', path: '../outside.txt', name: 'public/dotdot.txt' },
+        { type: 'file', path: join(h.dir, 'tasks', 'outside.txt'), name: 'public/abs-outside.txt' },
         { type: 'file', path: 'escape.txt', name: 'public/symlink.txt' },
         { type: 'file', path: 'out/sub/notes.txt', name: 'public/plain.txt', contentEncoding: 'identity' },
       ],
@@ -190,7 +191,7 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     expect(notes.body!.toString()).toBe('text\n');
     const missing = await fetchArtifact(h, taskId, 0, 'public/missing.txt');
     expect([missing.storageType, missing.reason]).toEqual(['error', 'file-missing-on-worker']);
-    for (const name of ['public/dotdot.txt', 'public/symlink.txt']) {
+    for (const name of ['public/dotdot.txt', 'public/abs-outside.txt', 'public/symlink.txt']) {
       const a = await fetchArtifact(h, taskId, 0, name);
       expect([a.storageType, a.reason], name).toEqual(['error', 'invalid-resource-on-worker']);
     }
