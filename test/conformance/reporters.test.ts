@@ -56,6 +56,18 @@ describe('reporters', () => {
     expect(closingLine(c)).toBe('2 passed, 3 failed, 1 skipped');
   });
 
+  it('the statement summary lists every statement of the spec, untested ones included', () => {
+    const all = new Map([
+      ...statements,
+      ['logs.format.header', { id: 'logs.format.header', area: 'logs', level: 'MUST', text: 'x', source: [] }],
+    ]);
+    const summary = summariseStatements(records, all);
+    expect(summary.map((s) => [s.id, s.verdict, s.cases.length])).toEqual([
+      ['logs.format.header', 'untested', 0],
+      ['queue.claim.one-task', 'fail', 6],
+    ]);
+  });
+
   it('console: a line per case with progress, then counts and the closing line (plain when not a TTY)', () => {
     let text = '';
     const write = (s: string) => {
