@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     .option('--trace <file>', 'write the trace as JSON here on exit')
     .option('--files <dir>', 'serve this directory at <rootUrl>/fixture-files/')
     .option('--faults <file>', 'JSON array of fault rules')
+    .option('--legacy-superseded-reason', 'accept reportException reason superseded, as the v11-era Queue did')
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) })
     .allowExcessArguments(false);
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     trace?: string;
     files?: string;
     faults?: string;
+    legacySupersededReason?: boolean;
   }>();
   let clients: Client[] | undefined;
   let faults: FaultRule[] | undefined;
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
       tracePath: o.trace,
       files: o.files,
       faults,
+      legacySupersededReason: o.legacySupersededReason ?? false,
     });
   } catch (e) {
     fail(`cannot start: ${(e as Error).message}`);

@@ -25,6 +25,8 @@ export interface MockState {
   trace: Trace;
   faults: Faults;
   longPollMs: number;
+  /** Accept reportException reason `superseded`, as the Queue of generic-worker 11.0.1's time did. */
+  legacySupersededReason: boolean;
   now: () => number;
   /** `http://127.0.0.1:<port>` for loopback; a made-up origin for the in-process transport. */
   rootUrl: () => string;
@@ -59,7 +61,7 @@ export interface Route {
   /** Path template: `<param>` is one segment, `<param*>` may contain slashes (wildcard routes). */
   path: string;
   /** Input schema id (see schemas.ts); `optional-json` parses JSON if sent; `raw` leaves the body alone. */
-  input?: string;
+  input?: string | ((state: MockState) => string);
   handle(call: Call): Promise<Response> | Response;
 }
 
@@ -226,13 +228,14 @@ interface Parsed {
 
 async function handle(route: Route, state: MockState, p: Parsed): Promise<Response> {
   const { request, url, params, query, paramError, info, ids, out } = p;
+  const input = typeof route.input === 'function' ? route.input(state) : route.input;
   let body: any;
   let text: string | undefined;
-  if (route.input !== 'raw') {
+  if (input !== 'raw') {
     text = await request.text();
     if (text.length > 0) {
       const ct = request.headers.get('content-type') ?? '';
-      if (route.input && route.input !== 'optional-json' && !/json/i.test(ct)) {
+      if (input && input !== 'optional-json' && !/json/i.test(ct)) {
         throw new ApiError('MalformedPayload', 'Payload must be JSON with Content-Type: application/json');
       }
       try {
@@ -243,9 +246,9 @@ async function handle(route: Route, state: MockState, p: Parsed): Promise<Respon
     }
     out.body = body === undefined ? undefined : structuredClone(body);
     info.payload = body ?? {};
-    if (route.input && route.input !== 'optional-json') {
+    if (input && input !== 'optional-json') {
       body ??= {};
-      validateInput(route.input, body, state.rootUrl());
+      validateInput(input, body, state.rootUrl());
     }
   }
   if (paramError) throw new ApiError('InvalidRequestArguments', paramError);

@@ -53,6 +53,26 @@ export const SCHEMAS: Record<string, object> = {
     },
     required: ['reason'],
   },
+  // The Queue generic-worker 11.0.1 (2018) talked to still accepted `superseded` from workers; the current
+  // schema keeps the reason only for runs resolved that way in the past.
+  'queue/v1/task-exception-request-v11': {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      reason: {
+        type: 'string',
+        enum: [
+          'worker-shutdown',
+          'malformed-payload',
+          'resource-unavailable',
+          'internal-error',
+          'intermittent-task',
+          'superseded',
+        ],
+      },
+    },
+    required: ['reason'],
+  },
   'queue/v1/post-artifact-request': {
     type: 'object',
     discriminator: { propertyName: 'storageType' },

@@ -39,6 +39,8 @@ export interface MockOptions {
   maxTaskDeadlineDays?: number;
   /** Resolve deadline-exceeded this long after the deadline (upstream 60000); default 0, exactly at it. */
   deadlineDelayMs?: number;
+  /** Accept reportException reason `superseded` (the v11-era Queue); the current Queue answers 400. */
+  legacySupersededReason?: boolean;
 }
 
 export interface MockServices {
@@ -104,6 +106,7 @@ function makeCore(opts: MockOptions, origin?: string): Core {
     trace: new Trace(),
     faults,
     longPollMs: opts.longPollMs ?? 20_000,
+    legacySupersededReason: opts.legacySupersededReason ?? false,
     now,
     rootUrl: () => rootUrl,
     origin,

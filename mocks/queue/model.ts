@@ -544,7 +544,7 @@ export class QueueModel {
     return this.statusOf(t);
   }
 
-  reportException(taskId: string, runId: number, reason: ExceptionReason): Record<string, any> {
+  reportException(taskId: string, runId: number, reason: ExceptionReason | 'superseded'): Record<string, any> {
     const t = this.getTask(taskId);
     const r = this.getRun(taskId, runId);
     if (r.state === 'running' && runId === t.runs.length - 1) {

@@ -26,12 +26,15 @@ export const resolveRoutes: Route[] = [
     service: 'queue',
     method: 'POST',
     path: '/api/queue/v1/task/<taskId>/runs/<runId>/exception',
-    input: 'queue/v1/task-exception-request',
+    input: (state) =>
+      state.legacySupersededReason ? 'queue/v1/task-exception-request-v11' : 'queue/v1/task-exception-request',
     handle({ params, body, state, authorize }) {
       const runId = Number(params.runId);
       state.model.getRun(params.taskId, runId);
       authorize(`queue:resolve-task:${params.taskId}/${runId}`);
-      return json({ status: state.model.reportException(params.taskId, runId, body.reason as ExceptionReason) });
+      return json({
+        status: state.model.reportException(params.taskId, runId, body.reason as ExceptionReason | 'superseded'),
+      });
     },
   },
 ];
