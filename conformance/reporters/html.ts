@@ -18,6 +18,11 @@ export function caseAnchor(id: string): string {
   return `case-${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
 }
 
+/** Element id of a statement's row in the summary. */
+export function statementAnchor(id: string): string {
+  return `statement-${id.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+}
+
 const MAX_TEXT = 64 * 1024;
 function clip(text: string | undefined): string {
   if (!text) return '';
@@ -52,7 +57,7 @@ function caseDetail(r: CaseRecord, statements: Map<string, StatementSummary>): s
       const st = statements.get(id);
       const check = r.checks.find((c) => c.statement === id);
       const verdict = check ? (check.ok === true ? 'pass' : check.ok === false ? 'fail' : 'n/a') : '';
-      return `<li><code>${esc(id)}</code> ${st?.level ? `<b>${esc(st.level)}</b>` : ''} ${esc(st?.text ?? '(unknown statement)')}
+      return `<li><a href="#${statementAnchor(id)}"><code>${esc(id)}</code></a> ${st?.level ? `<b>${esc(st.level)}</b>` : ''} ${esc(st?.text ?? '(unknown statement)')}
   ${st?.source?.length ? `<div class="source">source: ${st.source.map(esc).join('; ')}</div>` : ''}
   ${check ? `<div class="check">${badge(verdict)} ${esc(check.message)}</div>` : ''}</li>`;
     })
@@ -148,7 +153,7 @@ export function htmlReport(header: ReportHeader, records: CaseRecord[], statemen
   const stRows = statements
     .map(
       (s) =>
-        `<tr><td><code>${esc(s.id)}</code></td><td>${esc(s.level)}</td><td>${esc(s.text)}</td><td>${badge(s.verdict)}</td><td>${s.cases
+        `<tr id="${statementAnchor(s.id)}"><td><code>${esc(s.id)}</code></td><td>${esc(s.level)}</td><td>${esc(s.text)}</td><td>${badge(s.verdict)}</td><td>${s.cases
           .map((c) => `<a href="#${caseAnchor(c)}">${esc(c)}</a>`)
           .join('<br>')}</td></tr>`,
     )
