@@ -9,7 +9,10 @@ import { type Feature, TaskError } from './feature.ts';
 /** Worker env minus its own credentials, payload env, feature env, then the variables the task can't override. */
 export function taskEnv(ctx: TaskContext): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
+  // A sandboxed task starts from a clean environment (the platform adds HOME, USER, PATH): nothing of the
+  // worker's own environment reaches another OS user. Without a sandbox the task inherits it, as generic-worker.
+  const inherited = ctx.taskUser ? {} : process.env;
+  for (const [k, v] of Object.entries(inherited)) {
     if (v === undefined) continue;
     if (['TASKCLUSTER_ACCESS_TOKEN', 'TASKCLUSTER_CLIENT_ID', 'TASKCLUSTER_CERTIFICATE'].includes(k)) continue;
     env[k] = v;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../sandbox/linux-procs.ts';
 import { purgeLeftovers } from '../sandbox/leftovers.ts';
-import { LinuxPlatform } from './linux.ts';
+import { LinuxPlatform, TASK_USER_PATH } from './linux.ts';
 import type { RunningProcess, TaskUser } from './platform.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
@@ -53,14 +53,19 @@ describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user
     expect(!existsSync(`/proc/${child}`) || /State:\s+Z/.test(readStatus(child))).toBe(true);
   });
 
-  it('builds a task user env from HOME/USER/PATH and what the worker passes, minus its own inherited vars', () => {
+  it('builds a task user env from HOME/USER/PATH and the task variables the worker passes', () => {
     const user = { name: 'task_x', home: '/home/task_x', groups: [] };
-    const env = LinuxPlatform.taskUserEnv(
-      user,
-      { TASK_ID: 'abc', HOME: '/root', SECRET: 'worker-secret', PATH: '/custom' },
-      { HOME: '/root', SECRET: 'worker-secret', PATH: '/usr/bin' },
-    );
-    expect(env).toEqual({ HOME: '/home/task_x', USER: 'task_x', LOGNAME: 'task_x', PATH: '/custom', TASK_ID: 'abc' });
+    expect(LinuxPlatform.taskUserEnv(user, { TASK_ID: 'abc' })).toEqual({
+      HOME: '/home/task_x',
+      USER: 'task_x',
+      LOGNAME: 'task_x',
+      PATH: TASK_USER_PATH,
+      TASK_ID: 'abc',
+    });
+    expect(LinuxPlatform.taskUserEnv(user, { PATH: '/custom', LANG: 'C.UTF-8' })).toMatchObject({
+      PATH: '/custom',
+      LANG: 'C.UTF-8',
+    });
   });
 
   it('reports a command that cannot start as startError', async () => {

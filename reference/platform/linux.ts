@@ -69,18 +69,11 @@ export class LinuxPlatform implements Platform {
   }
 
   /**
-   * The environment a task user's command starts from: HOME, USER, PATH and what the worker passes,
-   * minus variables inherited unchanged from the worker's own environment (a caller that built the
-   * env from process.env must not leak the worker's secrets or its HOME into the sandbox).
+   * The environment a task user's command starts from: HOME, USER, LOGNAME, PATH, then what the worker
+   * passes (the task's own variables; the worker builds them without its own environment for a task user).
    */
-  static taskUserEnv(
-    user: TaskUser,
-    extra: Record<string, string> = {},
-    workerEnv: NodeJS.ProcessEnv = process.env,
-  ): Record<string, string> {
-    const env: Record<string, string> = { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: TASK_USER_PATH };
-    for (const [k, v] of Object.entries(extra)) if (workerEnv[k] !== v) env[k] = v;
-    return env;
+  static taskUserEnv(user: TaskUser, extra: Record<string, string> = {}): Record<string, string> {
+    return { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: TASK_USER_PATH, ...extra };
   }
 
   spawn(spec: SpawnSpec): RunningProcess {

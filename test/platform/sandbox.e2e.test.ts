@@ -30,7 +30,7 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
     ids.leaver = await h.createTask({
       command: [
         sh(
-          `echo "who=$(id -un) uid=$(id -u) home=$HOME"; touch ~/in-home "$TASK_WORKDIR/in-taskdir" /tmp/${marker}; ` +
+          `echo "who=$(id -un) uid=$(id -u) home=$HOME probe=[\${TC_SANDBOX_WORKER_PROBE-unset}]"; touch ~/in-home "$TASK_WORKDIR/in-taskdir" /tmp/${marker}; ` +
             // A double-forked, SIGTERM-ignoring sleeper that leaves the task's process group.
             `(trap '' TERM; setsid sh -c "trap '' TERM; exec sleep 300" </dev/null >/dev/null 2>&1 &); echo started`,
         ),
@@ -49,11 +49,14 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
     const keygen = spawnSync(process.execPath, [bin, 'new-ed25519-keypair', '--file', keyFile], { encoding: 'utf8' });
     expect(keygen.status, keygen.stderr).toBe(0);
     chmodSync(keyFile, 0o644); // the worker must make it private itself before the task runs
+    // A variable of the worker's own environment, which must not reach the task user.
+    process.env.TC_SANDBOX_WORKER_PROBE = 'worker-only';
     result = await runWorker(
       h,
       h.config({ runTasksAsCurrentUser: false, numberOfTasksToRun: 3, ed25519SigningKeyLocation: keyFile }),
       50_000,
     );
+    delete process.env.TC_SANDBOX_WORKER_PROBE;
   }, 60_000);
 
   afterAll(async () => {
@@ -72,6 +75,7 @@ describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (need
     expect(Number(m![2])).toBeGreaterThan(0);
     expect(log).toContain(`Running task as OS user ${m![1]} (uid ${m![2]})`);
     expect(log).toContain('second-command-sees-home');
+    expect(log).toContain('probe=[unset]');
     expect(log).toContain(`Deleted OS user ${m![1]}`);
   });
 
