@@ -4,6 +4,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519PublicKeyPem } from '../../reference/chain-of-trust/keys.ts';
 import {
@@ -19,7 +20,7 @@ import {
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
-const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
+const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 const tcWorker = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
 /** Asynchronous, so the in-process mock Queue keeps answering while the CLI talks to it. */
 const tcWorkerAsync = (args: string[], env: Record<string, string> = {}) =>

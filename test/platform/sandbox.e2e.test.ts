@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../../reference/sandbox/linux-procs.ts';
 import { type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog } from '../reference/harness.ts';
@@ -11,7 +12,7 @@ import { type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
-const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
+const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 
 describe.skipIf(!isRoot || !hasSetpriv)('OS-user sandbox through tc-worker (needs root, setpriv, useradd)', () => {
   let h: Harness;

@@ -4,11 +4,12 @@ import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configProperties } from '../../reference/config.ts';
 import { exitCodeTable } from '../../reference/exit-codes.ts';
 
-const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
+const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 function tcWorker(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -105,9 +106,11 @@ describe('tc-worker CLI', () => {
     expect(stdout).toContain('BEGIN PGP PUBLIC KEY BLOCK');
   });
 
-  it('Windows-only targets fail with their documented exit codes elsewhere', () => {
-    if (process.platform === 'win32') return;
-    expect(tcWorker('install', 'service').code).toBe(65);
-    expect(tcWorker('grant-winsta-access', '--sid', 'S-1-5-5-0-41431533').code).toBe(74);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'Windows-only targets fail with their documented exit codes elsewhere',
+    () => {
+      expect(tcWorker('install', 'service').code).toBe(65);
+      expect(tcWorker('grant-winsta-access', '--sid', 'S-1-5-5-0-41431533').code).toBe(74);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import hawk from 'hawk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../reference/config.ts';
@@ -13,7 +14,7 @@ import { CurrentUserPlatform } from '../../reference/platform/current-user.ts';
 import { Worker } from '../../reference/worker.ts';
 import { type Harness, runWorker, startHarness, startWorker } from './harness.ts';
 
-const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
+const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 const quiet = { info() {}, warn() {}, error() {} };
 
 describe('exit codes', () => {

@@ -4,13 +4,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import taskcluster from 'taskcluster-client';
 import { request } from 'undici';
 import { type MockOptions, type MockServices, startMockServices } from '../../mocks/index.ts';
 
 export const PROVISIONER = 'tc-worker-e2e';
-const bin = new URL('../../bin/tc-worker.js', import.meta.url).pathname;
+const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 
 export interface Harness {
   mock: MockServices;
