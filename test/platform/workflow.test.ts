@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_FIXTURES, loadCases, matchesOnly } from '../../conformance/cases.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const source = path.join(root, 'ci/github-actions.yml');
@@ -21,6 +22,7 @@ interface Step {
   name?: string;
   uses?: string;
   run?: string;
+  shell?: string;
   if?: string;
   with?: Record<string, unknown>;
 }
@@ -59,9 +61,50 @@ describe('CI matrix workflow', () => {
   it('covers the sandbox-cleanup (root), reboot exit 67 (Windows) and chain-of-trust cases', () => {
     expect(runs(/sudo .*npm run conformance -- --only sandbox\//, 'Linux')).toHaveLength(1);
     expect(runs(/sudo .*vitest run .*test\/platform/, 'Linux')).toHaveLength(1);
-    expect(runs(/npm run conformance -- --only reboot/, 'Windows')).toHaveLength(1);
+    expect(runs(/npm run conformance -- --only worker\/exit-code\/reboot-required /, 'Windows')).toHaveLength(1);
     expect(runs(/npm run conformance -- --only chain-of-trust\//)).toHaveLength(1);
     expect(runs(/plutil -lint/, 'macOS')).toHaveLength(1);
+  });
+
+  it('runs every step under bash, so one script works on all three systems', () => {
+    expect(job.defaults?.run?.shell).toBe('bash');
+    for (const s of steps) expect(s.shell ?? 'bash', s.name).toBe('bash');
+  });
+
+  it('selects real fixture cases with --only, each for the system its step runs on', () => {
+    const cases = loadCases([DEFAULT_FIXTURES]).map((c) => c.fixture);
+    const systems = (cond = ''): string[] => {
+      const os = { Linux: 'linux', Windows: 'windows', macOS: 'darwin' } as Record<string, string>;
+      const is = /runner\.os == '(\w+)'/.exec(cond);
+      if (is) return [os[is[1]!]!];
+      const not = /runner\.os != '(\w+)'/.exec(cond);
+      return Object.values(os).filter((o) => o !== (not ? os[not[1]!] : undefined));
+    };
+    const selecting = steps.filter((s) => /npm run conformance .*--only /.test(s.run ?? ''));
+    expect(selecting.length).toBeGreaterThan(0);
+    for (const s of selecting) {
+      const patterns = [...s.run!.matchAll(/--only (\S+)/g)].map((m) => m[1]!);
+      const chosen = cases.filter((c) => matchesOnly(c.id, patterns));
+      expect(chosen.length, `${s.name}: --only ${patterns.join(' ')} matches no case`).toBeGreaterThan(0);
+      const on = systems(s.if);
+      for (const c of chosen) {
+        const platforms = c.platforms ?? [];
+        expect(
+          platforms.length === 0 || platforms.some((p) => on.includes(p)),
+          `${s.name}: ${c.id} is not for ${on}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('checks out LF line endings on Windows too (Biome, bash scripts and golden files need them)', () => {
+    const attr = (file: string, name: string) =>
+      spawnSync('git', ['check-attr', name, '--', file], { cwd: root, encoding: 'utf8' }).stdout.trim();
+    expect(attr('package.json', 'eol')).toBe('package.json: eol: lf');
+    expect(attr('scripts/lint-workflows.sh', 'eol')).toBe('scripts/lint-workflows.sh: eol: lf');
+    // CRLF on purpose, compared byte for byte: never converted.
+    const golden = 'reference/platform/windows/golden/run-tc-worker.bat';
+    expect(attr(golden, 'text')).toBe(`${golden}: text: unset`);
   });
 
   it('uploads the conformance reports of every job, even after a failure', () => {
