@@ -73,6 +73,9 @@ export async function startHarness(opts: MockOptions = {}): Promise<Harness> {
         cachesDir: join(dir, 'caches'),
         downloadsDir: join(dir, 'downloads'),
         livelogGETPort: 0,
+        // Explicit: on Windows the default is false, and `tc-worker run` would create a real task
+        // user, set auto-logon and exit 67 (the multiuser cycle). Sandbox tests override it.
+        runTasksAsCurrentUser: true,
         numberOfTasksToRun: 1,
         idleTimeoutSecs: 20,
         claimWorkIntervalSecs: 0.2,
