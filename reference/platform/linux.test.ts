@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../sandbox/linux-procs.ts';
 import { purgeLeftovers } from '../sandbox/leftovers.ts';
 import { LinuxPlatform, TASK_USER_PATH } from './linux.ts';
@@ -94,11 +94,17 @@ function readStatus(pid: number): string {
 describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs root and setpriv)', () => {
   // Its own user prefix: a tc-worker started by another test file purges every task_* user.
   const prefix = `tct${suffix}_`;
-  const platform = new LinuxPlatform({ homesDir: mkdtempSync(path.join(tmpdir(), 'homes-')), userPrefix: prefix });
-  chmodSync(platform.homesDir, 0o755); // like /home: task users must be able to traverse it
+  let platform: LinuxPlatform;
   const created: TaskUser[] = [];
   const group = `tcgrp_${suffix}`;
-  execFileSync('groupadd', [group]);
+
+  // In a hook, not the describe body: vitest runs a skipped describe's body too (to collect its
+  // tests), and groupadd fails as non-root and does not exist on macOS or Windows.
+  beforeAll(() => {
+    platform = new LinuxPlatform({ homesDir: mkdtempSync(path.join(tmpdir(), 'homes-')), userPrefix: prefix });
+    chmodSync(platform.homesDir, 0o755); // like /home: task users must be able to traverse it
+    execFileSync('groupadd', [group]);
+  });
 
   afterAll(async () => {
     for (const u of created) await platform.deleteTaskUser(u).catch(() => {});

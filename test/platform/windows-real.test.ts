@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcess } from '../../reference/platform/platform.ts';
 import { WindowsPlatform } from '../../reference/platform/windows.ts';
 
@@ -22,11 +22,16 @@ async function output(proc: RunningProcess): Promise<{ out: string; code: number
 }
 
 describe.skipIf(process.platform !== 'win32')('WindowsPlatform on Windows', () => {
-  const taskDir = mkdtempSync(path.join(tmpdir(), 'task_'));
-  mkdirSync(path.join(taskDir, 'sub'));
-  const platform = new WindowsPlatform({ helperDir: taskDir });
+  let taskDir: string;
+  let platform: WindowsPlatform;
   const env = { ...(process.env as Record<string, string>), TASK_ID: 'winTaskId', GREETING: 'a&b' };
 
+  // In a hook: vitest runs a skipped describe's body elsewhere too, which would leave temp dirs.
+  beforeAll(() => {
+    taskDir = mkdtempSync(path.join(tmpdir(), 'task_'));
+    mkdirSync(path.join(taskDir, 'sub'));
+    platform = new WindowsPlatform({ helperDir: taskDir });
+  });
   afterAll(() => rmSync(taskDir, { recursive: true, force: true }));
 
   it('carries env and cwd between commands and returns exit codes', async () => {
