@@ -99,7 +99,11 @@ describe('CI matrix workflow', () => {
 
   it('checks out LF line endings on Windows too (Biome, bash scripts and golden files need them)', () => {
     const attr = (file: string, name: string) =>
-      spawnSync('git', ['check-attr', name, '--', file], { cwd: root, encoding: 'utf8' }).stdout.trim();
+      // safe.directory: the checkout may belong to another user (a container, a sudo run).
+      spawnSync('git', ['-c', 'safe.directory=*', 'check-attr', name, '--', file], {
+        cwd: root,
+        encoding: 'utf8',
+      }).stdout.trim();
     expect(attr('package.json', 'eol')).toBe('package.json: eol: lf');
     expect(attr('scripts/lint-workflows.sh', 'eol')).toBe('scripts/lint-workflows.sh: eol: lf');
     // CRLF on purpose, compared byte for byte: never converted.
