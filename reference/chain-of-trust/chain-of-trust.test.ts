@@ -20,6 +20,12 @@ import { COT_ASC, COT_JSON, COT_SIG, verifyChainOfTrust } from './verify.ts';
 const noSymlinks = process.platform === 'win32';
 
 const has = (tool: string, arg = '--version') => spawnSync(tool, [arg], { stdio: 'ignore' }).status === 0;
+// Ed25519 verification needs OpenSSL 3's `pkeyutl -rawin`: macOS ships LibreSSL and some Windows
+// images OpenSSL 1.1, whose pkeyutl lacks it, so probe the option rather than the binary.
+const opensslRawin = (() => {
+  const r = spawnSync('openssl', ['pkeyutl', '-help'], { encoding: 'utf8' });
+  return r.error === undefined && /-rawin\b/.test(`${r.stdout}${r.stderr}`);
+})();
 const TASK_ID = slugid.nice();
 const schema = JSON.parse(readFileSync(new URL('../../schemas/cot-certificate.schema.json', import.meta.url), 'utf8'));
 const validateCertificate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
@@ -253,7 +259,7 @@ describe('chain of trust feature', () => {
     expect(spawnSync('gpg', ['--batch', '--verify', forged], { env }).status).not.toBe(0);
   });
 
-  it.skipIf(!has('openssl', 'version'))('the .sig verifies with OpenSSL (pkeyutl -verify -rawin)', async () => {
+  it.skipIf(!opensslRawin)('the .sig verifies with OpenSSL (pkeyutl -verify -rawin)', async () => {
     const h = await harness();
     await runCot(h);
     const pem = path.join(h.taskDir, 'pub.pem');
