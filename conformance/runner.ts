@@ -55,7 +55,11 @@ export async function loadStatements(): Promise<Map<string, StatementLike>> {
   return new Map(list.map((s) => [s.id, s]));
 }
 
-async function startMock(clients: Array<{ clientId: string; accessToken: string; scopes: string[] }>, files: string) {
+async function startMock(
+  clients: Array<{ clientId: string; accessToken: string; scopes: string[] }>,
+  files: string,
+  generation: 'v11' | 'current',
+) {
   const mocksPath = '../mocks/index.ts';
   const mod: any = await import(mocksPath);
   return mod.startMockServices({
@@ -65,6 +69,8 @@ async function startMock(clients: Array<{ clientId: string; accessToken: string;
     files,
     // Short long-polls keep idle workers responsive; claims last long enough for any case.
     longPollMs: 2000,
+    // A v11 worker talks to the Queue of its time, which still took reportException reason `superseded`.
+    legacySupersededReason: generation === 'v11',
   });
 }
 
@@ -90,7 +96,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const filesDir = join(runDir, 'files');
   mkdirSync(filesDir, { recursive: true });
   const workerClient = { clientId: WORKER_CLIENT_ID, accessToken: randomToken() };
-  const mock = await startMock([{ ...workerClient, scopes: WORKER_SCOPES }], filesDir);
+  const mock = await startMock([{ ...workerClient, scopes: WORKER_SCOPES }], filesDir, opts.profile.generation);
   try {
     const keys = await makeKeys(runDir);
     const ctx: RunContext = {
