@@ -1,66 +1,9 @@
-// Types the runner shares between its modules. The Observation and TraceEntry shapes are the
-// contract of decisions/0001 (spec/ checkers read them); the rest is the runner's own.
+// Types the runner shares between its modules. The Observation and TraceEntry shapes are the spec's
+// contract (decisions/0001), imported from spec/ rather than restated; the rest is the runner's own.
 
-export type Generation = 'v11' | 'current';
+import type { Generation, Observation } from '../spec/types.ts';
 
-export interface TraceEntry {
-  seq: number;
-  time: string;
-  durationMs: number;
-  service: string;
-  method: string;
-  path: string;
-  route: string;
-  clientId: string | null;
-  taskId?: string;
-  runId?: number;
-  status: number;
-  request: { query?: Record<string, string>; headers?: Record<string, string>; body?: unknown };
-  response: { body?: unknown };
-  fault?: string;
-}
-
-export interface ObservedArtifact {
-  runId: number;
-  name: string;
-  storageType: string;
-  contentType?: string;
-  contentEncoding?: string;
-  sha256?: string;
-  /** Decoded content; absent when the artifact has no body or is larger than the runner keeps. */
-  body?: Buffer;
-  /** Size of the decoded content in bytes, when downloaded. */
-  size?: number;
-  /** Error artifacts: the reason and message the worker gave. */
-  reason?: string;
-  message?: string;
-  /** Reference / link artifacts: where they point. */
-  url?: string;
-}
-
-export interface ObservedTask {
-  definition: any;
-  status: any;
-  artifacts: ObservedArtifact[];
-  log?: string;
-}
-
-export interface Observation {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  trace: TraceEntry[];
-  tasks: Record<string, ObservedTask>;
-  config: Record<string, unknown>;
-  profile: { name: string; generation: Generation };
-  platform: NodeJS.Platform;
-  /** alias → taskId, so checkers and matchers can find a case's named tasks. */
-  aliases?: Record<string, string>;
-  /** True when the runner had to kill the worker because it did not exit in time. */
-  timedOut?: boolean;
-}
+export type { Generation, Observation, ObservedArtifact, ObservedTask, TraceEntry } from '../spec/types.ts';
 
 export interface TextMatch {
   contains?: string[];

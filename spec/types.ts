@@ -6,7 +6,7 @@ export interface TraceEntry {
   seq: number;
   time: string;
   durationMs: number;
-  service: 'queue' | 'object' | 'purge-cache' | 'store' | 'superseder' | 'files';
+  service: 'queue' | 'object' | 'purge-cache' | 'store' | 'superseder' | 'files' | 'worker-manager';
   method: string;
   path: string;
   /** Taskcluster API method name, e.g. 'claimWork', 'reclaimTask', 'createArtifact', or 'storePut'. */
