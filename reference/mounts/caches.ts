@@ -1,8 +1,9 @@
 // Writable directory caches (generic-worker `directoryCaches`): one directory per cache name under
 // cachesDir, indexed in `<cachesDir>/directory-caches.json`, moved (renamed) into the task directory
 // for the task and back afterwards, so its content persists across tasks.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readIndex, writeIndex } from './cache-index.ts';
 import slugid from 'slugid';
 import { MountFailure } from './content.ts';
 import type { MountLog } from './download-cache.ts';
@@ -29,11 +30,7 @@ export class DirectoryCaches {
   static async load(dir: string): Promise<DirectoryCaches> {
     const c = new DirectoryCaches(dir);
     await mkdir(c.dir, { recursive: true });
-    try {
-      c.entries = JSON.parse(await readFile(c.stateFile, 'utf8'));
-    } catch {
-      c.entries = {};
-    }
+    c.entries = await readIndex(c.stateFile);
     // A cache still moved into a task dir when the worker stopped is lost: forget it.
     for (const [name, e] of Object.entries(c.entries)) {
       e.inUse = false;
@@ -51,9 +48,7 @@ export class DirectoryCaches {
   }
 
   private async persist(): Promise<void> {
-    const tmp = `${this.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.entries, null, 2));
-    await rename(tmp, this.stateFile);
+    await writeIndex(this.stateFile, this.entries);
   }
 
   /**

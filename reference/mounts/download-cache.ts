@@ -3,8 +3,9 @@
 // is recomputed on every reuse so a tampered or truncated file is never mounted.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readIndex, writeIndex } from './cache-index.ts';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import slugid from 'slugid';
@@ -43,11 +44,7 @@ export class DownloadCache {
   static async load(dir: string): Promise<DownloadCache> {
     const c = new DownloadCache(dir);
     await mkdir(c.dir, { recursive: true });
-    try {
-      c.entries = JSON.parse(await readFile(c.stateFile, 'utf8'));
-    } catch {
-      c.entries = {};
-    }
+    c.entries = await readIndex(c.stateFile);
     // Entries whose file vanished (deleted by hand, interrupted worker) are dropped, and files no entry
     // names (a download cut short by a crash) are deleted so they cannot fill the disk.
     for (const [key, e] of Object.entries(c.entries)) {
@@ -62,9 +59,7 @@ export class DownloadCache {
   }
 
   private async persist(): Promise<void> {
-    const tmp = `${this.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.entries, null, 2));
-    await rename(tmp, this.stateFile);
+    await writeIndex(this.stateFile, this.entries);
   }
 
   async evict(key: string): Promise<void> {
