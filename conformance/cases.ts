@@ -130,6 +130,29 @@ function hasCommand(cmd: string): boolean {
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
+// Windows has no uid 0: creating task users needs an elevated session, and `net session` succeeds
+// only in one (GitHub's Windows runners are elevated).
+let windowsAdmin: boolean | undefined;
+const isWindowsAdmin = (): boolean => {
+  if (process.platform !== 'win32') return false;
+  if (windowsAdmin === undefined) {
+    try {
+      execFileSync('net', ['session'], { stdio: 'ignore', timeout: 10_000 });
+      windowsAdmin = true;
+    } catch {
+      windowsAdmin = false;
+    }
+  }
+  return windowsAdmin;
+};
+
+function canCreateOsUsers(): string | undefined {
+  if (process.platform === 'win32') {
+    return isWindowsAdmin() ? undefined : 'needs an elevated (administrator) session to create OS users';
+  }
+  return isRoot() ? undefined : 'needs root to create OS users';
+}
+
 const posixSignals = () => (process.platform === 'win32' ? 'needs POSIX signals, which Windows lacks' : undefined);
 const provided = () => undefined;
 
@@ -139,7 +162,7 @@ const provided = () => undefined;
  */
 const REQUIREMENTS: Record<string, () => string | undefined> = {
   root: () => (isRoot() ? undefined : 'needs root'),
-  'os-users': () => (isRoot() && process.platform !== 'win32' ? undefined : 'needs root to create OS users'),
+  'os-users': canCreateOsUsers,
   gpg: () => (hasCommand('gpg') ? undefined : 'needs gpg, which is not installed'),
   openssl: () => (hasCommand('openssl') ? undefined : 'needs openssl, which is not installed'),
   curl: () => (hasCommand('curl') ? undefined : 'needs curl on the PATH, which is not installed'),
