@@ -1,38 +1,14 @@
 // Types the runner shares between its modules. The Observation and TraceEntry shapes are the spec's
 // contract (decisions/0001), imported from spec/ rather than restated; the rest is the runner's own.
 
-import type { Generation, Observation } from '../spec/types.ts';
+import type { ExpectedArtifact, Generation, Observation, TextExpectation, TraceExpectation } from '../spec/types.ts';
 
 export type { Generation, Observation, ObservedArtifact, ObservedTask, TraceEntry } from '../spec/types.ts';
 
-export interface TextMatch {
-  contains?: string[];
-  notContains?: string[];
-  matches?: string[];
-  notMatches?: string[];
-}
-
-export interface ArtifactExpectation {
-  name: string;
-  runId?: number;
-  storageType?: string;
-  contentType?: string;
-  contentEncoding?: string | null;
-  sha256?: string;
-  contentMatches?: string;
-  contentContains?: string;
-  absent?: boolean;
-  /** Error artifacts: the expected reason. */
-  reason?: string;
-}
-
-export interface TraceExpectation {
-  route: string;
-  minCount?: number;
-  maxCount?: number;
-  status?: number;
-  task?: string;
-}
+// The fixture's expectation shapes are the spec's too (spec/types.ts), under the runner's names.
+export type TextMatch = TextExpectation;
+export type ArtifactExpectation = ExpectedArtifact;
+export type { TraceExpectation } from '../spec/types.ts';
 
 export interface RunExpectation {
   state?: string;
