@@ -46,6 +46,26 @@ describe('QueueModel state machine', () => {
     expect(h.model.status(id).state).toBe('running');
   });
 
+  it('uses a per-task-queue claim timeout for claimWork, claimTask and reclaimTask; others keep the default', () => {
+    h = modelHarness(20);
+    h.model.setClaimTimeout('prov/wt-short', 5);
+    const short = h.create({ taskQueueId: 'prov/wt-short', workerType: 'wt-short' });
+    const other = h.create();
+    const [c] = h.model.claimWork('prov/wt-short', 'g', 'w', 1);
+    expect(Date.parse(c.takenUntil)).toBe(h.now() + 5_000);
+    const [d] = h.model.claimWork('prov/wt-unit', 'g', 'w', 1);
+    expect(Date.parse(d.takenUntil)).toBe(h.now() + 20_000);
+    h.advance(4_000);
+    expect(Date.parse(h.model.reclaimTask(short, 0).takenUntil)).toBe(h.now() + 5_000);
+    h.advance(5_000);
+    expect(runs(short)).toEqual(['exception/scheduled/claim-expired', 'pending/retry']);
+    expect(h.model.status(other).state).toBe('running');
+    expect(Date.parse(h.model.claimTask(short, 1, 'g', 'w').takenUntil)).toBe(h.now() + 5_000);
+    h.model.setClaimTimeout('prov/wt-short', undefined);
+    expect(Date.parse(h.model.reclaimTask(short, 1).takenUntil)).toBe(h.now() + 20_000);
+    expect(() => h.model.setClaimTimeout('prov/wt-short', 0)).toThrow(/positive/);
+  });
+
   it('retries worker-shutdown (retry) and intermittent-task (task-retry), not other reasons', () => {
     h = modelHarness();
     const a = h.create();

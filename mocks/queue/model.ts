@@ -117,6 +117,8 @@ export class QueueModel {
   private readonly artifacts = new Map<string, Artifact>();
   private readonly supersedes = new Map<string, string[]>();
   private readonly actions: { at: number; run: () => void }[] = [];
+  /** Per-task-queue claim timeouts (ms), overriding deps.claimTimeoutSeconds; lets one mock host short claims. */
+  private readonly claimTimeouts = new Map<string, number>();
   private pendingSeq = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -135,6 +137,22 @@ export class QueueModel {
 
   get claimTimeoutMs(): number {
     return this.deps.claimTimeoutSeconds * 1000;
+  }
+
+  /** The claim timeout for one task queue; undefined seconds restores the default. */
+  setClaimTimeout(taskQueueId: string, seconds: number | undefined): void {
+    if (seconds === undefined) {
+      this.claimTimeouts.delete(taskQueueId);
+      return;
+    }
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new Error(`setClaimTimeout(${taskQueueId}): seconds must be a positive number, got ${seconds}`);
+    this.claimTimeouts.set(taskQueueId, seconds * 1000);
+  }
+
+  /** How long a claim or reclaim on this task's queue lasts. */
+  private claimTimeoutFor(t: TaskRecord): number {
+    return this.claimTimeouts.get(t.definition.taskQueueId) ?? this.claimTimeoutMs;
   }
 
   // ---- time ------------------------------------------------------------------------------------
@@ -445,7 +463,7 @@ export class QueueModel {
     r.state = 'running';
     r.workerGroup = workerGroup;
     r.workerId = workerId;
-    r.takenUntil = now + this.claimTimeoutMs;
+    r.takenUntil = now + this.claimTimeoutFor(t);
     r.started = now;
     this.workers.claimed(t.definition.taskQueueId, workerGroup, workerId, t.taskId, r.runId);
     this.events.emit('claimed', t.taskId, r.runId);
@@ -508,7 +526,7 @@ export class QueueModel {
     if (r.runId !== t.runs.length - 1 || r.state !== 'running') {
       throw conflict(`Run ${runId} on task \`${taskId}\` is resolved or not running.`);
     }
-    r.takenUntil = this.now() + this.claimTimeoutMs;
+    r.takenUntil = this.now() + this.claimTimeoutFor(t);
     this.reschedule();
     return {
       status: this.statusOf(t),
