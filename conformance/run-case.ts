@@ -30,6 +30,7 @@ export const PROVISIONER_ID = 'tc-kit';
 export const WORKER_GROUP = 'tc-kit';
 const DEFAULT_TIMEOUT_SECS = 60;
 const DEFAULT_IDLE_TIMEOUT_SECS = 20;
+const DEFAULT_DEADLINE_SECS = 60 * 60;
 const MAX_OUTPUT = 1024 * 1024;
 /** Consecutive loopback ports per case, as ${PORT:0}…${PORT:3} in config templates. */
 const PORTS_PER_CASE = 4;
@@ -44,6 +45,8 @@ export interface RunContext {
   /** The mock's trace: all entries so far. */
   trace: () => TraceEntry[];
   faults: { add(rule: unknown): unknown; remove?(id: unknown): unknown };
+  /** Sets the claim timeout of one task queue, when the mock offers it (setup.queue.claimTimeoutSecs). */
+  setClaimTimeout?: (taskQueueId: string, seconds: number) => void;
   /** Configures the superseder stub for a task, when the mock offers it. */
   setSupersedes?: (taskId: string, supersedes: string[]) => void;
   runDir: string;
@@ -122,6 +125,7 @@ function taskDefinition(ctx: RunContext, f: FixtureCase, slug: string, plan: Cas
   const now = Date.now();
   const iso = (ms: number) => new Date(ms).toISOString();
   const given = plan.task;
+  const deadlineSecs = f.setup?.queue?.deadlineSecs ?? DEFAULT_DEADLINE_SECS;
   return {
     provisionerId: PROVISIONER_ID,
     workerType: slug,
@@ -129,7 +133,7 @@ function taskDefinition(ctx: RunContext, f: FixtureCase, slug: string, plan: Cas
     schedulerId: 'tc-kit',
     taskGroupId: groupId,
     created: iso(now),
-    deadline: iso(now + 60 * 60_000),
+    deadline: iso(now + deadlineSecs * 1000),
     expires: iso(now + 24 * 60 * 60_000),
     retries: 0,
     scopes: [],
@@ -347,6 +351,13 @@ async function execute(
   for (const [alias, list] of Object.entries(f.setup?.supersedes ?? {})) {
     const id = vars[`TASK_ID:${alias}`];
     if (id && ctx.setSupersedes) ctx.setSupersedes(id, expandDeep(list, vars));
+  }
+
+  // Before any task exists, so the first claim already gets the case's claim timeout.
+  const claimTimeoutSecs = f.setup?.queue?.claimTimeoutSecs;
+  if (claimTimeoutSecs !== undefined) {
+    if (!ctx.setClaimTimeout) throw new Error('setup.queue.claimTimeoutSecs: this mock cannot set a claim timeout');
+    ctx.setClaimTimeout(`${PROVISIONER_ID}/${slug}`, claimTimeoutSecs);
   }
 
   const groupId = main?.taskId ?? slugid.nice();

@@ -106,6 +106,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       workerClient,
       trace: () => mock.trace.entries(),
       faults: mock.faults,
+      setClaimTimeout: (taskQueueId, seconds) => mock.model.setClaimTimeout(taskQueueId, seconds),
       setSupersedes: (taskId, list) => mock.model.setSupersedes?.(taskId, list),
       runDir,
       filesDir,

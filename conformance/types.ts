@@ -72,6 +72,8 @@ export interface FixtureCase {
     args?: string[];
     /** Environment variables added to the worker process. */
     env?: Record<string, string>;
+    /** Queue settings for the case: its task queue's claim timeout, its tasks' deadline from creation. */
+    queue?: { claimTimeoutSecs?: number; deadlineSecs?: number };
     [k: string]: unknown;
   };
   expect?: CaseExpect;

@@ -108,6 +108,26 @@ describe('queue.reclaim.before-taken-until', () => {
   });
 });
 
+describe('queue.reclaim.retry-server-error', () => {
+  const fail = (s: number) => entry('reclaimTask', s, { status: 500 });
+  it('passes a 500 retried while the claim lasts', () => {
+    expect(check('queue.reclaim.retry-server-error', obs([claim(0, 60), fail(30), entry('reclaimTask', 31)]))?.ok).toBe(
+      true,
+    );
+  });
+  it('fails a 500 answered before takenUntil and never retried', () => {
+    const r = check('queue.reclaim.retry-server-error', obs([claim(0, 60), fail(30)]));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/never retried/);
+  });
+  it('owes no retry for a 500 answered once the claim had lapsed', () => {
+    expect(
+      check('queue.reclaim.retry-server-error', obs([claim(0, 60), fail(30), entry('reclaimTask', 31), fail(61)]))?.ok,
+    ).toBe(true);
+    expect(check('queue.reclaim.retry-server-error', obs([claim(0, 60), fail(61)]))).toBeNull();
+  });
+});
+
 describe('queue.resolve.after-artifacts', () => {
   const art = (s: number) =>
     entry('createArtifact', s, {

@@ -104,11 +104,29 @@ export const retryServerError: Checker = (obs) => {
   const bad = calls(obs, 'reclaimTask').filter((e) => e.status >= 500);
   if (bad.length === 0) return null;
   const problems: string[] = [];
+  let judged = 0;
   for (const e of bad) {
+    // Retrying is owed only "until takenUntil": a failure answered once the claim had lapsed ends the run.
+    const until = takenUntilAt(obs, e.taskId!, e.runId!, e.seq);
+    if (until !== undefined && sent(e) + e.durationMs >= until) continue;
+    judged++;
     const after = runCalls(obs, e.taskId!, e.runId!).filter(
       (x) => x.seq > e.seq && (x.route === 'reclaimTask' || isResolve(x)),
     );
     if (after.length === 0) problems.push(`#${e.seq} reclaim ${e.status} was never retried`);
   }
-  return verdict(problems, `${bad.length} failed reclaim(s) were retried`);
+  if (judged === 0) return null;
+  return verdict(problems, `${judged} failed reclaim(s) answered before takenUntil were retried`);
 };
+
+/** The run's takenUntil as the worker knew it just before trace entry `seq`: its claim, then successful reclaims. */
+function takenUntilAt(obs: Observation, taskId: string, runId: number, seq: number): number | undefined {
+  const c = byRun(obs).find((x) => x.taskId === taskId && x.runId === runId && x.seq < seq);
+  if (!c) return undefined;
+  let until = ms(c.takenUntil);
+  for (const e of runCalls(obs, taskId, runId)) {
+    const next = (e.response.body as any)?.takenUntil;
+    if (e.seq < seq && e.route === 'reclaimTask' && isOk(e) && next) until = ms(next);
+  }
+  return until;
+}
