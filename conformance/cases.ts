@@ -176,6 +176,8 @@ const REQUIREMENTS: Record<string, () => string | undefined> = {
   superseder: provided,
   'worker-env': provided,
   'cli-args': provided,
+  // The mock provides short claims; a worker that cannot keep them alive lists the tag `unsupported`.
+  'short-claims': provided,
 };
 
 /** Why a case cannot run here with this profile, or undefined when it applies. */
