@@ -128,6 +128,28 @@ describe('queue.reclaim.retry-server-error', () => {
   });
 });
 
+describe('queue.reclaim.conflict-when-resolved', () => {
+  const tasks = (reasonResolved: string, resolvedS: number) => ({
+    [T]: { status: { taskId: T, runs: [{ runId: 0, state: 'exception', reasonResolved, resolved: at(resolvedS) }] } },
+  });
+  it('passes a 409 for a reclaim after the deadline resolved the run', () => {
+    const o = obs([claim(0, 60), entry('reclaimTask', 31, { status: 409 })], {
+      tasks: tasks('deadline-exceeded', 30) as any,
+    });
+    expect(check('queue.reclaim.conflict-when-resolved', o)?.ok).toBe(true);
+  });
+  it('fails a reclaim answered 200 after the claim expired', () => {
+    const o = obs([claim(0, 60), entry('reclaimTask', 61)], { tasks: tasks('claim-expired', 60) as any });
+    expect(check('queue.reclaim.conflict-when-resolved', o)?.ok).toBe(false);
+  });
+  it('ignores reclaims before the resolution and injected faults', () => {
+    const o = obs([claim(0, 60), entry('reclaimTask', 20), entry('reclaimTask', 61, { status: 500, fault: 'f' })], {
+      tasks: tasks('claim-expired', 60) as any,
+    });
+    expect(check('queue.reclaim.conflict-when-resolved', o)).toBeNull();
+  });
+});
+
 describe('queue.resolve.after-artifacts', () => {
   const art = (s: number) =>
     entry('createArtifact', s, {

@@ -71,13 +71,23 @@ function endedAt(obs: Observation, taskId: string, runId: number): number | unde
   return ends.length ? Math.min(...ends.map((e) => e.seq)) : undefined;
 }
 
+/** When the Queue itself resolved a run (claim-expired, deadline-exceeded): its `resolved` time. */
+function queueResolvedAt(obs: Observation, taskId: string, runId: number): number | undefined {
+  const r = ((obs.tasks[taskId]?.status?.runs ?? []) as any[]).find((x) => x?.runId === runId);
+  if (!r?.resolved || !['claim-expired', 'deadline-exceeded'].includes(r.reasonResolved)) return undefined;
+  return ms(r.resolved);
+}
+
 export const conflictWhenResolved: Checker = (obs) => {
   const problems: string[] = [];
   let judged = 0;
   for (const e of calls(obs, 'reclaimTask')) {
-    if (e.taskId === undefined || e.runId === undefined) continue;
+    if (e.taskId === undefined || e.runId === undefined || e.fault) continue;
     const end = endedAt(obs, e.taskId, e.runId);
-    if (end === undefined || e.seq < end) continue;
+    const resolved = queueResolvedAt(obs, e.taskId, e.runId);
+    const afterWorkerEnd = end !== undefined && e.seq >= end;
+    const afterQueueEnd = resolved !== undefined && sent(e) >= resolved;
+    if (!afterWorkerEnd && !afterQueueEnd) continue;
     judged++;
     if (e.status !== 409) problems.push(`#${e.seq} reclaim of a resolved run answered ${e.status}, not 409`);
   }
