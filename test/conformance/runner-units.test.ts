@@ -88,6 +88,10 @@ describe('runner units', () => {
       'worker generic-worker does not support "taskcluster-proxy"',
     );
     expect(skipReason({ ...base, requires: ['faults', 'signals'] }, ref)).toBeUndefined();
+    expect(skipReason({ ...base, requires: ['short-claims'] }, ref)).toBeUndefined();
+    expect(skipReason({ ...base, requires: ['short-claims'] }, gw)).toBe(
+      'worker generic-worker does not support "short-claims"',
+    );
     expect(skipReason({ ...base, requires: ['teleport'] }, ref)).toContain('"teleport"');
   });
 
