@@ -1,22 +1,9 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CurrentUserPlatform } from './current-user.ts';
+import { processAlive } from '../../test/helpers/process.ts';
 
 const posix = process.platform !== 'win32';
-
-/** Running (a killed process can linger as a zombie until something reaps it; that counts as dead). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
 
 describe.skipIf(!posix)('CurrentUserPlatform (POSIX)', () => {
   const platform = new CurrentUserPlatform();
@@ -40,12 +27,12 @@ describe.skipIf(!posix)('CurrentUserPlatform (POSIX)', () => {
     const grandchild = await new Promise<number>((resolve) =>
       p.stdout.once('data', (b) => resolve(Number(String(b).trim()))),
     );
-    expect(alive(grandchild)).toBe(true);
+    expect(processAlive(grandchild)).toBe(true);
     await p.killTree();
     const exit = await p.exited;
     expect(exit.signal).toBe('SIGKILL');
-    for (let i = 0; i < 50 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(grandchild)).toBe(false);
+    for (let i = 0; i < 50 && processAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(processAlive(grandchild)).toBe(false);
   });
 
   it('reports a command that cannot be started as a start error', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { processesOf } from '../sandbox/linux-procs.ts';
 import { purgeLeftovers } from '../sandbox/leftovers.ts';
 import { LinuxPlatform, TASK_USER_PATH } from './linux.ts';
 import type { RunningProcess, TaskUser } from './platform.ts';
+import { processAlive } from '../../test/helpers/process.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const hasSetpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
@@ -47,8 +48,8 @@ describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user
     await proc.killTree();
     const exit = await proc.exited;
     expect(exit.signal).toBe('SIGKILL');
-    for (let i = 0; i < 100 && alive(child); i++) await sleep(20);
-    expect(alive(child)).toBe(false);
+    for (let i = 0; i < 100 && processAlive(child); i++) await sleep(20);
+    expect(processAlive(child)).toBe(false);
   });
 
   it('builds a task user env from HOME/USER/PATH and the task variables the worker passes', () => {
@@ -72,24 +73,6 @@ describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user
     expect(exit.startError).toBeInstanceOf(Error);
   });
 });
-
-/** Running; a zombie awaiting its reaper counts as dead. kill(0) first so macOS (no /proc) still checks. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return !/State:\s+Z/.test(readStatus(pid));
-}
-
-function readStatus(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs root and setpriv)', () => {
   // Its own user prefix: a tc-worker started by another test file purges every task_* user.

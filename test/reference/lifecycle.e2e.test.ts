@@ -15,6 +15,7 @@ import {
   startWorker,
   taskLog,
 } from './harness.ts';
+import { processAlive } from '../helpers/process.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -26,19 +27,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
   }
 }
 
@@ -124,7 +112,7 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
     expect(code, w.stderr().slice(-2000)).toBe(0);
     const runA = await lastRun(h, a);
     expect([runA.state, runA.reasonResolved]).toEqual(['exception', 'canceled']);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     const reports = h.mock.trace
       .since(from)
       .filter((e) => e.taskId === a && /^report/.test(e.route) && e.clientId !== h.mock.admin.clientId);

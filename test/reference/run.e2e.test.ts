@@ -5,23 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchArtifact, type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog } from './harness.ts';
+import { processAlive } from '../helpers/process.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
-
-/** Running, not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
 
 let h: Harness;
 let result: { code: number | null; stdout: string; stderr: string };
@@ -171,8 +158,8 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     expect([run.state, run.reasonResolved]).toEqual(['failed', 'failed']);
     expect(await taskLog(h, ids.maxRunTime!)).toContain('max run time exceeded');
     const pid = Number(readFileSync(join(h.dir, 'orphan.pid'), 'utf8'));
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 30));
-    expect(alive(pid)).toBe(false);
+    for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 30));
+    expect(processAlive(pid)).toBe(false);
   });
 
   it('artifacts: content types, gzip except compressed, directories, error artifacts; missing → failed', async () => {

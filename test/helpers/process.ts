@@ -1,0 +1,19 @@
+// Process checks shared by tests that prove a worker killed what a task started.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Whether a process is still running. A killed process can linger as a zombie until something reaps
+ * it; that counts as dead. kill(0) comes first, so macOS (no /proc) still gets an answer.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
