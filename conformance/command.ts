@@ -128,7 +128,7 @@ async function execute(o: Options): Promise<number> {
 
   // A worker that is not installed is a usage problem, not 150 errored cases.
   commandFor(profile, { NODE: process.execPath, KIT: KIT_DIR, CONFIG: 'worker-config.json' });
-  const statements = await loadStatements();
+  const statements = loadStatements();
   const reporter = consoleReporter(process.stdout, { verbose: o.verbose });
   process.stdout.write(
     `tc-conformance: ${cases.length} cases against worker ${profile.name} (${profile.generation}) on ${platformName()}, ${o.jobs} at a time\n`,

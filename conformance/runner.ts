@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
+import { startMockServices } from '../mocks/index.ts';
+import { statements } from '../spec/index.ts';
 import { statusFor } from './expectations.ts';
 import type { Expectations } from './expectations.ts';
 import { HarnessQueue } from './queue-client.ts';
@@ -38,21 +40,9 @@ export interface RunResult {
   runDir: string;
 }
 
-/** Loads the spec's statements; the runner works (reporting unknown ids) even before spec/ exists. */
-export async function loadStatements(): Promise<Map<string, StatementLike>> {
-  const specPath = '../spec/index.ts';
-  let mod: any;
-  try {
-    mod = await import(specPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String(err).includes('spec/index.ts'))
-      throw err;
-    // Without the spec every listed statement is reported unknown (errored), never silently passed.
-    process.stderr.write('tc-conformance: spec/index.ts not found; statement ids cannot be resolved\n');
-    return new Map();
-  }
-  const list: StatementLike[] = mod.statements ?? [];
-  return new Map(list.map((s) => [s.id, s]));
+/** The spec's statements by id. */
+export function loadStatements(): Map<string, StatementLike> {
+  return new Map(statements.map((s): [string, StatementLike] => [s.id, s]));
 }
 
 async function startMock(
@@ -60,9 +50,7 @@ async function startMock(
   files: string,
   generation: 'v11' | 'current',
 ) {
-  const mocksPath = '../mocks/index.ts';
-  const mod: any = await import(mocksPath);
-  return mod.startMockServices({
+  return startMockServices({
     host: '127.0.0.1',
     port: 0,
     clients,
