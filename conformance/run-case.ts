@@ -45,10 +45,10 @@ export interface RunContext {
   /** The mock's trace: all entries so far. */
   trace: () => TraceEntry[];
   faults: { add(rule: unknown): unknown; remove?(id: unknown): unknown };
-  /** Sets the claim timeout of one task queue, when the mock offers it (setup.queue.claimTimeoutSecs). */
-  setClaimTimeout?: (taskQueueId: string, seconds: number) => void;
-  /** Configures the superseder stub for a task, when the mock offers it. */
-  setSupersedes?: (taskId: string, supersedes: string[]) => void;
+  /** Sets the claim timeout of one task queue (setup.queue.claimTimeoutSecs). */
+  setClaimTimeout: (taskQueueId: string, seconds: number) => void;
+  /** Configures the mock's superseder stub for a task (setup.supersedes). */
+  setSupersedes: (taskId: string, supersedes: string[]) => void;
   runDir: string;
   filesDir: string;
   keys: { openpgp: string; ed25519: string };
@@ -350,13 +350,13 @@ async function execute(
   }
   for (const [alias, list] of Object.entries(f.setup?.supersedes ?? {})) {
     const id = vars[`TASK_ID:${alias}`];
-    if (id && ctx.setSupersedes) ctx.setSupersedes(id, expandDeep(list, vars));
+    if (!id) throw new Error(`setup.supersedes: no task has the alias ${JSON.stringify(alias)}`);
+    ctx.setSupersedes(id, expandDeep(list, vars));
   }
 
   // Before any task exists, so the first claim already gets the case's claim timeout.
   const claimTimeoutSecs = f.setup?.queue?.claimTimeoutSecs;
   if (claimTimeoutSecs !== undefined) {
-    if (!ctx.setClaimTimeout) throw new Error('setup.queue.claimTimeoutSecs: this mock cannot set a claim timeout');
     ctx.setClaimTimeout(`${PROVISIONER_ID}/${slug}`, claimTimeoutSecs);
   }
 

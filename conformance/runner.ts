@@ -95,7 +95,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       trace: () => mock.trace.entries(),
       faults: mock.faults,
       setClaimTimeout: (taskQueueId, seconds) => mock.model.setClaimTimeout(taskQueueId, seconds),
-      setSupersedes: (taskId, list) => mock.model.setSupersedes?.(taskId, list),
+      setSupersedes: (taskId, list) => mock.model.setSupersedes(taskId, list),
       runDir,
       filesDir,
       keys,
