@@ -34,8 +34,11 @@ export interface MockOptions {
   /** Fixture files served at /fixture-files/: a directory or a path → content map. */
   files?: string | Record<string, string | Uint8Array>;
   faults?: FaultRule[];
-  /** Scopes of requests without credentials. */
-  anonymousScopes?: string[];
+  /**
+   * The deployment's `anonymous` role, granted to every request with or without credentials. Default: a
+   * public deployment's (`ANONYMOUS_ROLES.public`); the deployment of the recorded real trace had none (`[]`).
+   */
+  anonymousScopes?: readonly string[];
   maxTaskDeadlineDays?: number;
   /** Resolve deadline-exceeded this long after the deadline (upstream 60000); default 0, exactly at it. */
   deadlineDelayMs?: number;
