@@ -108,13 +108,12 @@ describe('QueueModel state machine', () => {
     expect(codeOf(() => h.model.reportException(a, 0, 'worker-shutdown'))).toBe('409 RequestConflict');
     const expires = new Date(h.now() + 3600_000).toISOString();
     const art = (name: string) => () =>
-      h.model.createArtifact(
-        a,
-        0,
-        name,
-        { storageType: 'error', reason: 'file-missing-on-worker', message: 'm', expires },
-        () => {},
-      );
+      h.model.createArtifact(a, 0, name, {
+        storageType: 'error',
+        reason: 'file-missing-on-worker',
+        message: 'm',
+        expires,
+      });
     expect(codeOf(art('public/a'))).toBe('ok');
     h.advance(25 * 60_000);
     expect(codeOf(art('public/b'))).toBe('409 RequestConflict');

@@ -102,7 +102,11 @@ describe.skipIf(!present)('replay of the real Queue trace', () => {
 
   beforeAll(async () => {
     // The trace was recorded against a deployment with an empty anonymous role (a private deployment).
-    mock = await startMockServices({ clients: [admin, worker], longPollMs: 500, anonymousScopes: ANONYMOUS_ROLES.none });
+    mock = await startMockServices({
+      clients: [admin, worker],
+      longPollMs: 500,
+      anonymousScopes: ANONYMOUS_ROLES.none,
+    });
     for (const s of steps) {
       for (const m of s.request.path.matchAll(/\/task\/([A-Za-z0-9_-]{22})/g))
         if (!ids.has(m[1])) ids.set(m[1], slugid.nice());
