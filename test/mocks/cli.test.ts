@@ -7,14 +7,19 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import slugid from 'slugid';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call } from './helpers.ts';
+import { call, taskBody } from './helpers.ts';
 
 // Windows cannot deliver SIGTERM/SIGINT to another process: kill() terminates it, so no trace is written.
 const noSignals = process.platform === 'win32';
 
 const BIN = resolve(import.meta.dirname, '../../bin/tc-mock-queue.js');
 const dir = mkdtempSync(join(tmpdir(), 'tc-mock-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A failed assertion must not leave a mock running: every child still alive at the end is killed, by its pid.
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function start(args: string[]): {
   child: ChildProcess;
@@ -22,6 +27,7 @@ function start(args: string[]): {
   exit: Promise<{ code: number | null; stderr: string }>;
 } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -71,7 +77,52 @@ describe('tc-mock-queue CLI', () => {
     expect((await p.exit).code).toBe(0);
   });
 
+  it.skipIf(noSignals)('--anonymous-scopes sets the role of every request (default: public)', async () => {
+    const path = `/api/queue/v1/task/${slugid.nice()}/status`;
+    const pub = start(['--port', '0']);
+    // queue:status:* is in the public anonymous role: the lookup itself answers.
+    expect((await call((await pub.ready).rootUrl, 'GET', path)).status).toBe(404);
+    pub.child.kill('SIGTERM');
+    expect((await pub.exit).code).toBe(0);
+    const none = start(['--port', '0', '--anonymous-scopes', 'none']);
+    const r = await call((await none.ready).rootUrl, 'GET', path);
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('InsufficientScopes');
+    none.child.kill('SIGTERM');
+    expect((await none.exit).code).toBe(0);
+    const list = start(['--port', '0', '--anonymous-scopes', '["queue:status:*"]']);
+    expect((await call((await list.ready).rootUrl, 'GET', path)).status).toBe(404);
+    list.child.kill('SIGTERM');
+    expect((await list.exit).code).toBe(0);
+  });
+
+  it.skipIf(noSignals)('--deadline-delay-ms resolves deadline-exceeded that long after the deadline', async () => {
+    const p = start(['--port', '0', '--deadline-delay-ms', '1500']);
+    const ready = await p.ready;
+    const creds = { clientId: ready.clientId, accessToken: ready.accessToken };
+    const taskId = slugid.nice();
+    const deadline = new Date(Date.now() + 1000).toISOString();
+    const made = await call(ready.rootUrl, 'PUT', `/api/queue/v1/task/${taskId}`, {
+      creds,
+      body: taskBody('prov/wt-cli', Date.now(), { deadline }),
+    });
+    expect(made.status).toBe(200);
+    let run: any;
+    for (let i = 0; i < 300 && run?.state !== 'exception'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = (await call(ready.rootUrl, 'GET', `/api/queue/v1/task/${taskId}/status`, { creds })).body.status.runs[0];
+    }
+    expect(run).toMatchObject({ state: 'exception', reasonResolved: 'deadline-exceeded' });
+    // The mock resolves at deadline + delay exactly (on the real clock it does so when that moment comes).
+    expect(Date.parse(run.resolved) - Date.parse(deadline)).toBe(1500);
+    p.child.kill('SIGTERM');
+    expect((await p.exit).code).toBe(0);
+  });
+
   it.each([
+    [['--anonymous-scopes', 'everyone'], /--anonymous-scopes must be public, none or a JSON array/],
+    [['--anonymous-scopes', '{"a":1}'], /--anonymous-scopes: the JSON must be an array of scope strings/],
+    [['--deadline-delay-ms', '-5'], /--deadline-delay-ms/],
     [['--port', 'abc'], /--port/],
     [['--bogus'], /unknown option/],
     [['--clients', '/nonexistent/clients.json'], /cannot read clients file/],
