@@ -501,10 +501,15 @@ export class QueueModel {
 
   private claim(t: TaskRecord, r: Run, workerGroup: string, workerId: string): TaskClaim {
     const now = this.now();
+    const takenUntil = now + this.claimTimeoutFor(t);
+    // The answer's copy of the definition and its credentials are made before the run changes state, so a
+    // failure there leaves the run pending rather than claimed by nobody who knows it.
+    const task = cloneJson(t.definition);
+    const credentials = this.runCredentials(t, r, workerGroup, workerId, takenUntil);
     r.state = 'running';
     r.workerGroup = workerGroup;
     r.workerId = workerId;
-    r.takenUntil = now + this.claimTimeoutFor(t);
+    r.takenUntil = takenUntil;
     r.started = now;
     this.workers.claimed(t.definition.taskQueueId, workerGroup, workerId, t.taskId, r.runId);
     this.events.emit('claimed', t.taskId, r.runId);
@@ -514,15 +519,20 @@ export class QueueModel {
       runId: r.runId,
       workerGroup,
       workerId,
-      takenUntil: pgTime(r.takenUntil),
-      task: cloneJson(t.definition),
-      credentials: this.runCredentials(t, r),
+      takenUntil: pgTime(takenUntil),
+      task,
+      credentials,
     };
   }
 
-  private runCredentials(t: TaskRecord, r: Run): Credentials {
-    const takenUntil = r.takenUntil!;
-    const clientId = `task-client/${t.taskId}/${r.runId}/on/${r.workerGroup}/${r.workerId}/until/${takenUntil / 1000}`;
+  private runCredentials(
+    t: TaskRecord,
+    r: Run,
+    workerGroup = r.workerGroup,
+    workerId = r.workerId,
+    takenUntil = r.takenUntil!,
+  ): Credentials {
+    const clientId = `task-client/${t.taskId}/${r.runId}/on/${workerGroup}/${workerId}/until/${takenUntil / 1000}`;
     const scopes = [
       `queue:reclaim-task:${t.taskId}/${r.runId}`,
       `queue:resolve-task:${t.taskId}/${r.runId}`,
