@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { http, type RequestHandler } from 'msw';
 import { Auth, type Client } from './auth.ts';
+import { controlRoutes } from './control/handlers.ts';
 import { directoryFiles, mapFiles } from './extras/files.ts';
 import { extraRoutes } from './extras/handlers.ts';
 import { Faults, type FaultRule } from './faults.ts';
@@ -60,7 +61,14 @@ export interface MockServices {
   close(): Promise<void>;
 }
 
-export const routes = [...queueRoutes, ...objectRoutes, ...purgeRoutes, ...workerManagerRoutes, ...extraRoutes];
+export const routes = [
+  ...queueRoutes,
+  ...objectRoutes,
+  ...purgeRoutes,
+  ...workerManagerRoutes,
+  ...extraRoutes,
+  ...controlRoutes,
+];
 
 interface Core {
   state: MockState;
