@@ -1,5 +1,6 @@
 // `tc-mock-queue`: start the mock services on loopback, print one JSON line when ready, serve until
-// SIGTERM/SIGINT, then write the trace and exit 0. Bad arguments: one line on stderr, exit 2.
+// SIGTERM/SIGINT (or, started by npm, until npm goes), then write the trace and exit 0. Bad arguments:
+// one line on stderr, exit 2.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -184,6 +185,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // POST /mock/v1/shutdown closes the services (and writes the trace) the same way.
+  services.closed.then(stop, stop);
+  // Under npm (`npx tc-mock-queue`, `npm run mock-queue`) a SIGTERM reaches npm, which passes it to the
+  // `sh -c` it runs; that shell dies without passing it on, and this process would be left serving with
+  // its trace unwritten. So when npm started us, the parent going away (we are reparented) means stop.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 200).unref();
+  }
 }
 
 await main();

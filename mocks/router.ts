@@ -36,6 +36,8 @@ export interface MockState {
   /** In-process only: match requests to this origin alone, leaving other hosts to other handlers. */
   origin?: string;
   files?: FileSource;
+  /** Close these services (trace written), as `close()` does. */
+  shutdown: () => void;
 }
 
 export interface FileSource {

@@ -59,6 +59,8 @@ export interface MockServices {
   faults: Faults;
   handlers: RequestHandler[];
   close(): Promise<void>;
+  /** Settles once the services are closed, by `close()` or by `POST /mock/v1/shutdown`. */
+  closed: Promise<void>;
 }
 
 export const routes = [
@@ -122,6 +124,7 @@ function makeCore(opts: MockOptions, origin?: string): Core {
     rootUrl: () => rootUrl,
     origin,
     files,
+    shutdown: () => {},
   };
   const handlers = createHandlers(routes, state);
   return {
@@ -136,8 +139,12 @@ function makeCore(opts: MockOptions, origin?: string): Core {
 
 function services(core: Core, rootUrl: string, opts: MockOptions, stop: () => Promise<void> | void): MockServices {
   const { state } = core;
-  let closed = false;
-  return {
+  let closing: Promise<void> | undefined;
+  let settle!: (p: Promise<void>) => void;
+  const closed = new Promise<void>((res) => {
+    settle = res;
+  });
+  const svc: MockServices = {
     rootUrl,
     admin: core.admin,
     model: state.model,
@@ -148,15 +155,22 @@ function services(core: Core, rootUrl: string, opts: MockOptions, stop: () => Pr
     trace: state.trace,
     faults: state.faults,
     handlers: core.handlers,
-    async close() {
-      if (closed) return;
-      closed = true;
-      state.model.close();
-      await stop();
-      if (opts.tracePath) state.trace.write(opts.tracePath);
-      state.store.close();
+    close() {
+      closing ??= (async () => {
+        state.model.close();
+        await stop();
+        if (opts.tracePath) state.trace.write(opts.tracePath);
+        state.store.close();
+      })();
+      settle(closing);
+      return closing;
     },
+    closed,
   };
+  state.shutdown = () => {
+    svc.close().catch(() => {});
+  };
+  return svc;
 }
 
 /** The mock services on a real loopback HTTP server (for a worker in another process). */

@@ -1,6 +1,7 @@
 // The mock's own control API under /mock/v1/, for harnesses that are not written in TypeScript: what
 // conformance/run-case.ts's RunContext does in process (fault rules, the trace since a sequence number,
-// per-queue claim timeouts, the superseder, shouldWorkerTerminate, static clients), over Hawk-signed HTTP.
+// per-queue claim timeouts, the superseder, shouldWorkerTerminate, static clients) and stopping the mock
+// with its trace written (where signals do not reach it), over Hawk-signed HTTP.
 // Every route needs scope `mock:admin` (the admin client has `*`); routes are internal, so they are
 // neither traced nor subject to faults, and both transports serve them as they serve the Queue.
 import { QUEUE_ISSUER } from '../auth.ts';
@@ -107,6 +108,21 @@ export const controlRoutes: Route[] = [
       const { workerPoolId, workerGroup, workerId } = params;
       state.workerManager.setShouldTerminate(workerPoolId, workerGroup, workerId, body.terminate);
       return json({ workerPoolId, workerGroup, workerId, terminate: body.terminate });
+    },
+  }),
+  control({
+    name: 'shutdown',
+    method: 'POST',
+    path: '/mock/v1/shutdown',
+    handle({ request, state }) {
+      // Close once this answer has gone out (the loopback transport aborts the request's signal when its
+      // response closes); the timer bounds the wait where nothing aborts it (the in-process transport).
+      const timer = setTimeout(state.shutdown, 1000);
+      request.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        state.shutdown();
+      });
+      return json({ stopping: true }, 200, { connection: 'close' });
     },
   }),
   control({

@@ -1,9 +1,9 @@
 // The tc-mock-queue command-line contract: one JSON ready line, SIGTERM → exit 0 with the trace
 // written, bad arguments → one line on stderr and exit 2.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import slugid from 'slugid';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,12 @@ import { call, taskBody } from './helpers.ts';
 // Windows cannot deliver SIGTERM/SIGINT to another process: kill() terminates it, so no trace is written.
 const noSignals = process.platform === 'win32';
 
-const BIN = resolve(import.meta.dirname, '../../bin/tc-mock-queue.js');
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/tc-mock-queue.js');
+/** npx from PATH (npm's, which runs on the system's Node), or undefined when there is none. */
+const npx = process.env.PATH?.split(delimiter)
+  .map((d) => join(d, process.platform === 'win32' ? 'npx.cmd' : 'npx'))
+  .find((f) => existsSync(f));
 const dir = mkdtempSync(join(tmpdir(), 'tc-mock-cli-'));
 // A failed assertion must not leave a mock running: every child still alive at the end is killed, by its pid.
 const children = new Set<ChildProcess>();
@@ -60,6 +65,17 @@ describe('tc-mock-queue CLI', () => {
     const entries = JSON.parse(readFileSync(trace, 'utf8'));
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ seq: 1, route: 'status', status: 404, taskId, clientId: ready.clientId });
+  });
+
+  it('stops on POST /mock/v1/shutdown, writing the trace (also where signals cannot be sent)', async () => {
+    const trace = join(dir, 'shutdown-trace.json');
+    const p = start(['--port', '0', '--trace', trace]);
+    const ready = await p.ready;
+    const creds = { clientId: ready.clientId, accessToken: ready.accessToken };
+    await call(ready.rootUrl, 'GET', `/api/queue/v1/task/${slugid.nice()}/status`, { creds });
+    expect((await call(ready.rootUrl, 'POST', '/mock/v1/shutdown', { creds })).body).toEqual({ stopping: true });
+    expect((await p.exit).code).toBe(0);
+    expect(JSON.parse(readFileSync(trace, 'utf8'))).toHaveLength(1);
   });
 
   it.skipIf(noSignals)('takes clients and faults from files', async () => {
@@ -117,6 +133,54 @@ describe('tc-mock-queue CLI', () => {
     expect(Date.parse(run.resolved) - Date.parse(deadline)).toBe(1500);
     p.child.kill('SIGTERM');
     expect((await p.exit).code).toBe(0);
+  });
+
+  // `npx tc-mock-queue` is the documented command. npm passes SIGTERM only to the `sh -c` it runs, so the
+  // mock itself must notice npm going. npx runs offline, with its own cache, on the system's npm.
+  it.skipIf(noSignals || !npx)('under npx, SIGTERM to npx stops the mock and writes its trace', async () => {
+    const trace = join(dir, 'npx-trace.json');
+    const child = spawn(npx!, ['tc-mock-queue', '--port', '0', '--long-poll-ms', '50', '--trace', trace], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_cache: join(dir, 'npm-cache'), npm_config_offline: 'true' },
+    });
+    children.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<void>((res) => child.on('exit', () => res()));
+    const ready = await new Promise<Record<string, string>>((res, rej) => {
+      createInterface({ input: child.stdout! }).once('line', (line) => res(JSON.parse(line)));
+      child.on('exit', (code) => rej(new Error(`npx exited ${code} before ready: ${stderr}`)));
+    });
+    const creds = { clientId: ready.clientId, accessToken: ready.accessToken };
+    const taskId = slugid.nice();
+    expect((await call(ready.rootUrl, 'GET', `/api/queue/v1/task/${taskId}/status`, { creds })).status).toBe(404);
+    // The control API reaches the same mock: a fault added over HTTP shows in the trace written at exit.
+    await call(ready.rootUrl, 'POST', '/mock/v1/faults', { creds, body: { route: 'status', status: 503 } });
+    expect((await call(ready.rootUrl, 'GET', `/api/queue/v1/task/${taskId}/status`, { creds })).status).toBe(503);
+    child.kill('SIGTERM');
+    await exited;
+    let entries: any[] | undefined;
+    try {
+      for (let i = 0; i < 100 && !entries; i++) {
+        try {
+          entries = JSON.parse(readFileSync(trace, 'utf8'));
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(entries?.map((e) => [e.route, e.status, e.fault])).toEqual([
+        ['status', 404, undefined],
+        ['status', 503, 'status 503'],
+      ]);
+      // And it no longer serves.
+      await expect(fetch(`${ready.rootUrl}/superseder/${taskId}`)).rejects.toThrow();
+    } finally {
+      // Had the mock outlived npx, it is no child of ours to kill: stop it through its control API.
+      if (!entries) await call(ready.rootUrl, 'POST', '/mock/v1/shutdown', { creds }).catch(() => {});
+    }
   });
 
   it.each([

@@ -1,5 +1,8 @@
 // The mock's control API (/mock/v1/) driven as a harness in another language would: plain Hawk-signed JSON
 // requests over loopback, with the admin client's credentials; bad rules and bodies get a clear 4xx.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import slugid from 'slugid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MockServices, startInProcessMockServices, startMockServices } from '../../mocks/index.ts';
@@ -163,6 +166,24 @@ describe('control API over HTTP', () => {
     expect((await admin('/clients/c', 'PUT', { scopes: [] })).body.message).toContain(
       "must have required property 'accessToken'",
     );
+  });
+
+  it('shuts down on request: answers first, then closes and writes the trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-mock-control-'));
+    try {
+      const tracePath = join(dir, 'trace.json');
+      mock = await startMockServices({ longPollMs: 10, tracePath });
+      await call(mock.rootUrl, 'GET', `/api/queue/v1/task/${slugid.nice()}/status`, { creds: mock.admin });
+      expect((await call(mock.rootUrl, 'POST', '/mock/v1/shutdown')).status).toBe(403);
+      const r = await admin('/shutdown', 'POST');
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ stopping: true });
+      await mock.closed;
+      expect(JSON.parse(readFileSync(tracePath, 'utf8')).map((e: { route: string }) => e.route)).toEqual(['status']);
+      await expect(fetch(`${mock.rootUrl}/mock/v1/faults`)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is served by the in-process transport from the same handlers', async () => {
