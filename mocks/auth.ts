@@ -28,7 +28,7 @@ interface HawkServer {
   authenticate(
     req: { method: string; url: string; headers: Record<string, string> },
     credentialsFunc: (id: string) => Promise<{ key: string; algorithm: string } | undefined>,
-    options: { host: string; port: number; payload?: string },
+    options: { host: string; port: number; payload?: string; timestampSkewSec?: number },
   ): Promise<{ credentials: unknown; artifacts: { ext?: string } }>;
   authenticateBewit(
     req: { method: string; url: string; headers: Record<string, string> },
@@ -45,13 +45,65 @@ const FIVE_MIN = 5 * 60 * 1000;
 const MAX_SPAN = 31 * 24 * 60 * 60 * 1000;
 export const QUEUE_ISSUER = 'static/taskcluster/queue';
 
-/** What an anonymous caller holds; a community deployment's `anonymous` role grants about this much. */
-export const DEFAULT_ANONYMOUS_SCOPES = ['queue:get-artifact:public/*'];
+/**
+ * The `anonymous` role of a public deployment, as ui/docs/manual/deploying/anonymous-role.mdx (v106) lists it:
+ * read-only access without credentials. The auth service grants it to every request, authenticated or not.
+ */
+export const PUBLIC_ANONYMOUS_SCOPES: readonly string[] = [
+  'auth:current-scopes',
+  'auth:expand-scopes',
+  'auth:get-client:*',
+  'auth:get-role:*',
+  'auth:list-clients',
+  'auth:list-roles',
+  'github:get-badge:*',
+  'github:get-repository:*',
+  'github:latest-status:*',
+  'github:list-builds',
+  'hooks:get:*',
+  'hooks:list-hooks:*',
+  'hooks:list-last-fires:*',
+  'hooks:status:*',
+  'index:find-task:*',
+  'index:list-namespaces:*',
+  'index:list-tasks:*',
+  'purge-cache:all-purge-requests',
+  'purge-cache:purge-requests:*',
+  'queue:get-artifact:public/*',
+  'queue:get-provisioner:*',
+  'queue:get-task:*',
+  'queue:get-worker-type:*',
+  'queue:get-worker:*',
+  'queue:list-artifacts:*',
+  'queue:list-dependent-tasks:*',
+  'queue:list-provisioners',
+  'queue:list-task-group:*',
+  'queue:list-worker-types:*',
+  'queue:list-workers:*',
+  'queue:pending-count:*',
+  'queue:status:*',
+  'secrets:list-secrets',
+  'web:read-pulse',
+  'worker-manager:get-worker-pool:*',
+  'worker-manager:get-worker:*',
+  'worker-manager:list-providers',
+  'worker-manager:list-worker-pool-errors:*',
+  'worker-manager:list-worker-pools',
+  'worker-manager:list-workers:*',
+  'worker-manager:should-worker-terminate:*',
+];
+
+/** Named anonymous roles: a public deployment's, and an empty one (a private deployment, or the recorded trace's). */
+export const ANONYMOUS_ROLES: Record<'public' | 'none', readonly string[]> = {
+  public: PUBLIC_ANONYMOUS_SCOPES,
+  none: [],
+};
 
 export interface AuthOptions {
   clients: Client[];
   now: () => number;
-  anonymousScopes?: string[];
+  /** The deployment's `anonymous` role, granted to every request (default: a public deployment's). */
+  anonymousScopes?: readonly string[];
 }
 
 interface Ext {
@@ -63,12 +115,12 @@ export class Auth {
   readonly clients = new Map<string, Client>();
   readonly issuer: Client;
   private readonly now: () => number;
-  private readonly anonymousScopes: string[];
+  readonly anonymousScopes: readonly string[];
 
   constructor(opts: AuthOptions) {
     for (const c of opts.clients) this.clients.set(c.clientId, c);
     this.now = opts.now;
-    this.anonymousScopes = opts.anonymousScopes ?? DEFAULT_ANONYMOUS_SCOPES;
+    this.anonymousScopes = [...(opts.anonymousScopes ?? PUBLIC_ANONYMOUS_SCOPES)];
     // The queue's own static client signs per-run certificates, as in a real deployment.
     this.issuer = { clientId: QUEUE_ISSUER, accessToken: randomBytes(33).toString('base64url'), scopes: ['*'] };
     this.clients.set(QUEUE_ISSUER, this.issuer);
@@ -88,12 +140,15 @@ export class Auth {
     });
   }
 
-  /** `payload` is the request body text; when the Hawk header signs a payload hash, hawk checks it. */
+  /**
+   * `payload` is the request body text; when the Hawk header signs a payload hash, hawk checks it.
+   * Every caller also holds the anonymous role, as signaturevalidator.js `loadCredentials` grants it.
+   */
   async authenticate(req: Request, payload?: string): Promise<Caller> {
     const url = new URL(req.url);
     const header = req.headers.get('authorization');
     const bewit = url.searchParams.get('bewit');
-    if (!header && !bewit) return { clientId: null, scopes: this.anonymousScopes };
+    if (!header && !bewit) return { clientId: null, scopes: [...this.anonymousScopes] };
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const contentType = req.headers.get('content-type');
     const hawkReq = {
@@ -111,6 +166,7 @@ export class Auth {
     const credentialsFunc = async (id: string) => {
       try {
         resolved = this.resolveClient(id, ext);
+        if (ext.authorizedScopes) resolved.scopes = this.restrict(resolved.scopes, ext.authorizedScopes);
       } catch (e) {
         certError = (e as Error).message;
         return undefined;
@@ -122,27 +178,58 @@ export class Auth {
         const attributes = Hawk.utils.parseAuthorizationHeader(header);
         ext = decodeExt(attributes.ext);
         const withHash = attributes.hash !== undefined ? { payload: payload ?? '' } : {};
-        await Hawk.server.authenticate(hawkReq, credentialsFunc, { host: url.hostname, port, ...withHash });
+        // The auth service allows 15 minutes of clock skew (signaturevalidator.js), not hawk's default minute.
+        await Hawk.server.authenticate(hawkReq, credentialsFunc, {
+          host: url.hostname,
+          port,
+          timestampSkewSec: 15 * 60,
+          ...withHash,
+        });
       } else {
         ext = decodeExt(bewitExt(bewit!));
         await Hawk.server.authenticateBewit(hawkReq, credentialsFunc, { host: url.hostname, port });
       }
     } catch (e) {
-      throw new ApiError('AuthenticationFailed', `Unauthorized: ${certError ?? (e as Error).message}`);
+      // Errors from loading the credentials reach the caller as they are; hawk's own as `Unauthorized: …`.
+      throw new ApiError('AuthenticationFailed', certError ?? `Unauthorized: ${(e as Error).message}`);
     }
     if (!resolved) throw new ApiError('AuthenticationFailed', 'Unauthorized: Unknown credentials');
-    let scopes = resolved.scopes;
-    if (ext.authorizedScopes !== undefined) {
-      const wanted = ext.authorizedScopes;
-      if (!Array.isArray(wanted) || !wanted.every((s) => typeof s === 'string')) {
-        throw new ApiError('AuthenticationFailed', 'Unauthorized: ext.authorizedScopes must be an array of strings');
-      }
-      if (!wanted.every((s) => satisfies(scopes, s))) {
-        throw new ApiError('AuthenticationFailed', 'Unauthorized: ext.authorizedScopes oversteps your scopes');
-      }
-      scopes = wanted;
+    return { clientId: resolved.client.clientId, scopes: this.withAnonymous(resolved.scopes) };
+  }
+
+  private withAnonymous(scopes: readonly string[]): string[] {
+    return [...new Set([...scopes, ...this.anonymousScopes])];
+  }
+
+  /**
+   * authorizedScopes as limitClientWithExt applies them: checked against the credentials' scopes plus the
+   * anonymous role (so a client may name anonymous scopes), then they replace the scopes; authenticate()
+   * adds the anonymous role back afterwards.
+   */
+  private restrict(scopes: string[], wanted: unknown): string[] {
+    if (!Array.isArray(wanted)) throw new Error('ext.authorizedScopes must be an array');
+    if (!wanted.every((s) => typeof s === 'string' && /^[\x20-\x7e]*$/.test(s))) {
+      throw new Error('ext.authorizedScopes must be an array of valid scopes');
     }
-    return { clientId: resolved.client.clientId, scopes };
+    const held = this.withAnonymous(scopes);
+    if (!wanted.every((s) => satisfies(held, s))) {
+      throw new Error(
+        [
+          'Supplied credentials do not satisfy authorizedScopes; credentials have scopes:',
+          '',
+          '```',
+          held.join('\n'),
+          '```',
+          '',
+          'authorizedScopes are:',
+          '',
+          '```',
+          wanted.join('\n'),
+          '```',
+        ].join('\n'),
+      );
+    }
+    return wanted as string[];
   }
 
   /** The key and scopes for a Hawk id, validating the certificate of temporary credentials. */

@@ -1,9 +1,10 @@
 // `tc-mock-queue`: start the mock services on loopback, print one JSON line when ready, serve until
-// SIGTERM/SIGINT, then write the trace and exit 0. Bad arguments: one line on stderr, exit 2.
+// SIGTERM/SIGINT (or, started by npm, until npm goes), then write the trace and exit 0. Bad arguments:
+// one line on stderr, exit 2.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { Client } from './auth.ts';
+import { ANONYMOUS_ROLES, type Client } from './auth.ts';
 import { type FaultRule, validateFaultRule } from './faults.ts';
 
 class UsageError extends Error {}
@@ -62,6 +63,21 @@ function parseFaults(path: string): FaultRule[] {
   });
 }
 
+/** `public` (a public deployment's anonymous role), `none`, or a JSON array of scopes. */
+function parseAnonymousScopes(v: string): readonly string[] {
+  if (v === 'public' || v === 'none') return ANONYMOUS_ROLES[v];
+  let scopes: unknown;
+  try {
+    scopes = JSON.parse(v);
+  } catch {
+    throw new InvalidArgumentError('--anonymous-scopes must be public, none or a JSON array of scopes');
+  }
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[\x20-\x7e]*$/.test(s))) {
+    throw new InvalidArgumentError('--anonymous-scopes: the JSON must be an array of scope strings');
+  }
+  return scopes;
+}
+
 function fail(message: string): never {
   process.stderr.write(`tc-mock-queue: ${message.split('\n')[0]}\n`);
   process.exit(2);
@@ -78,6 +94,18 @@ async function main(): Promise<void> {
     .option('--trace <file>', 'write the trace as JSON here on exit')
     .option('--files <dir>', 'serve this directory at <rootUrl>/fixture-files/')
     .option('--faults <file>', 'JSON array of fault rules')
+    .option(
+      '--anonymous-scopes <role>',
+      'the anonymous role every request holds: public (a public deployment), none, or a JSON array of scopes',
+      parseAnonymousScopes,
+      ANONYMOUS_ROLES.public,
+    )
+    .option(
+      '--deadline-delay-ms <n>',
+      'resolve deadline-exceeded this long after the deadline (real Queue: 60000)',
+      intArg('--deadline-delay-ms', 0, 86400000),
+      0,
+    )
     .option('--legacy-superseded-reason', 'accept reportException reason superseded, as the v11-era Queue did')
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) })
@@ -101,6 +129,8 @@ async function main(): Promise<void> {
     files?: string;
     faults?: string;
     legacySupersededReason?: boolean;
+    anonymousScopes: readonly string[];
+    deadlineDelayMs: number;
   }>();
   let clients: Client[] | undefined;
   let faults: FaultRule[] | undefined;
@@ -132,6 +162,8 @@ async function main(): Promise<void> {
       files: o.files,
       faults,
       legacySupersededReason: o.legacySupersededReason ?? false,
+      anonymousScopes: o.anonymousScopes,
+      deadlineDelayMs: o.deadlineDelayMs,
     });
   } catch (e) {
     fail(`cannot start: ${(e as Error).message}`);
@@ -153,6 +185,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // POST /mock/v1/shutdown closes the services (and writes the trace) the same way.
+  services.closed.then(stop, stop);
+  // Under npm (`npx tc-mock-queue`, `npm run mock-queue`) a SIGTERM reaches npm, which passes it to the
+  // `sh -c` it runs; that shell dies without passing it on, and this process would be left serving with
+  // its trace unwritten. So when npm started us, the parent going away (we are reparented) means stop.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 200).unref();
+  }
 }
 
 await main();

@@ -1,5 +1,5 @@
 // Public entry of the mock Taskcluster services (decisions/0001-architecture.md, "mocks/ public contract").
-export type { Caller, Client, Credentials } from './auth.ts';
+export { ANONYMOUS_ROLES, type Caller, type Client, type Credentials, PUBLIC_ANONYMOUS_SCOPES } from './auth.ts';
 export { ApiError, type ErrorCode } from './errors.ts';
 export { type ActiveFault, type FaultRule, Faults, validateFaultRule } from './faults.ts';
 export type { ObjectModel } from './object/model.ts';

@@ -214,6 +214,35 @@ export const SCHEMAS: Record<string, object> = {
     properties: { acceptDownloadMethods: { type: 'object' } },
     required: ['acceptDownloadMethods'],
   },
+  // The mock's control API (mocks/control/handlers.ts); fault rules are checked field by field there.
+  'mock/v1/fault-rule': { type: 'object' },
+  'mock/v1/claim-timeout': {
+    type: 'object',
+    additionalProperties: false,
+    properties: { seconds: { type: ['integer', 'null'], minimum: 1, maximum: 86400 } },
+    required: ['seconds'],
+  },
+  'mock/v1/supersedes': {
+    type: 'object',
+    additionalProperties: false,
+    properties: { supersedes: { type: 'array', items: slug, maxItems: 1000 } },
+    required: ['supersedes'],
+  },
+  'mock/v1/should-terminate': {
+    type: 'object',
+    additionalProperties: false,
+    properties: { terminate: { type: 'boolean' } },
+    required: ['terminate'],
+  },
+  'mock/v1/client': {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      accessToken: { type: 'string', minLength: 1, maxLength: 1024 },
+      scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x20-\\x7e]*$' }, maxItems: 1000 },
+    },
+    required: ['accessToken', 'scopes'],
+  },
   'purge-cache/v1/purge-cache-request': {
     type: 'object',
     additionalProperties: false,

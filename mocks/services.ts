@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { http, type RequestHandler } from 'msw';
 import { Auth, type Client } from './auth.ts';
+import { controlRoutes } from './control/handlers.ts';
 import { directoryFiles, mapFiles } from './extras/files.ts';
 import { extraRoutes } from './extras/handlers.ts';
 import { Faults, type FaultRule } from './faults.ts';
@@ -34,8 +35,11 @@ export interface MockOptions {
   /** Fixture files served at /fixture-files/: a directory or a path → content map. */
   files?: string | Record<string, string | Uint8Array>;
   faults?: FaultRule[];
-  /** Scopes of requests without credentials. */
-  anonymousScopes?: string[];
+  /**
+   * The deployment's `anonymous` role, granted to every request with or without credentials. Default: a
+   * public deployment's (`ANONYMOUS_ROLES.public`); the deployment of the recorded real trace had none (`[]`).
+   */
+  anonymousScopes?: readonly string[];
   maxTaskDeadlineDays?: number;
   /** Resolve deadline-exceeded this long after the deadline (upstream 60000); default 0, exactly at it. */
   deadlineDelayMs?: number;
@@ -55,9 +59,18 @@ export interface MockServices {
   faults: Faults;
   handlers: RequestHandler[];
   close(): Promise<void>;
+  /** Settles once the services are closed, by `close()` or by `POST /mock/v1/shutdown`. */
+  closed: Promise<void>;
 }
 
-export const routes = [...queueRoutes, ...objectRoutes, ...purgeRoutes, ...workerManagerRoutes, ...extraRoutes];
+export const routes = [
+  ...queueRoutes,
+  ...objectRoutes,
+  ...purgeRoutes,
+  ...workerManagerRoutes,
+  ...extraRoutes,
+  ...controlRoutes,
+];
 
 interface Core {
   state: MockState;
@@ -111,6 +124,7 @@ function makeCore(opts: MockOptions, origin?: string): Core {
     rootUrl: () => rootUrl,
     origin,
     files,
+    shutdown: () => {},
   };
   const handlers = createHandlers(routes, state);
   return {
@@ -125,8 +139,12 @@ function makeCore(opts: MockOptions, origin?: string): Core {
 
 function services(core: Core, rootUrl: string, opts: MockOptions, stop: () => Promise<void> | void): MockServices {
   const { state } = core;
-  let closed = false;
-  return {
+  let closing: Promise<void> | undefined;
+  let settle!: (p: Promise<void>) => void;
+  const closed = new Promise<void>((res) => {
+    settle = res;
+  });
+  const svc: MockServices = {
     rootUrl,
     admin: core.admin,
     model: state.model,
@@ -137,15 +155,22 @@ function services(core: Core, rootUrl: string, opts: MockOptions, stop: () => Pr
     trace: state.trace,
     faults: state.faults,
     handlers: core.handlers,
-    async close() {
-      if (closed) return;
-      closed = true;
-      state.model.close();
-      await stop();
-      if (opts.tracePath) state.trace.write(opts.tracePath);
-      state.store.close();
+    close() {
+      closing ??= (async () => {
+        state.model.close();
+        await stop();
+        if (opts.tracePath) state.trace.write(opts.tracePath);
+        state.store.close();
+      })();
+      settle(closing);
+      return closing;
     },
+    closed,
   };
+  state.shutdown = () => {
+    svc.close().catch(() => {});
+  };
+  return svc;
 }
 
 /** The mock services on a real loopback HTTP server (for a worker in another process). */

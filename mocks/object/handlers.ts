@@ -36,8 +36,8 @@ export const objectRoutes: Route[] = [
     method: 'PUT',
     path: `${P}/start-download/<name*>`,
     input: 'object/v1/download-object-request',
-    handle({ params, body, state, authorize }) {
-      authorize(`object:download:${params.name}`);
+    scopes: (p) => `object:download:${p.name}`,
+    handle({ params, body, state }) {
       return json(state.objects.startDownload(params.name, body.acceptDownloadMethods));
     },
   },
@@ -46,8 +46,8 @@ export const objectRoutes: Route[] = [
     service: 'object',
     method: 'GET',
     path: `${P}/metadata/<name*>`,
-    handle({ params, state, authorize }) {
-      authorize(`object:download:${params.name}`);
+    scopes: (p) => `object:download:${p.name}`,
+    handle({ params, state }) {
       const u = state.objects.get(params.name);
       return json({ projectId: u.projectId, expires: u.expires, hashes: u.hashes });
     },
@@ -57,8 +57,8 @@ export const objectRoutes: Route[] = [
     service: 'object',
     method: 'GET',
     path: `${P}/download/<name*>`,
-    handle({ params, state, authorize }) {
-      authorize(`object:download:${params.name}`);
+    scopes: (p) => `object:download:${p.name}`,
+    handle({ params, state }) {
       state.objects.get(params.name);
       const url = state.objects.simpleUrl(params.name);
       return new Response(null, { status: 303, headers: { location: url } });

@@ -1,4 +1,5 @@
 // Purge-cache routes: purgeCache (harness) and purgeRequests (what a worker polls), allPurgeRequests.
+import { PAGINATION_QUERY as PAGINATION } from '../pagination.ts';
 import { json, type Route } from '../router.ts';
 
 const P = '/api/purge-cache/v1';
@@ -9,8 +10,9 @@ export const purgeRoutes: Route[] = [
     service: 'purge-cache',
     method: 'GET',
     path: `${P}/purge-cache/list`,
-    handle({ state, authorize }) {
-      authorize('purge-cache:all-purge-requests');
+    scopes: () => 'purge-cache:all-purge-requests',
+    query: PAGINATION,
+    handle({ state }) {
       return json({ requests: state.purge.list() });
     },
   },
@@ -31,14 +33,13 @@ export const purgeRoutes: Route[] = [
     service: 'purge-cache',
     method: 'GET',
     path: `${P}/purge-cache/<workerPoolId*>`,
-    handle({ params, query, state, authorize }) {
-      // The generated reference spells the scope with `::`; accept the single-colon form workers are given too.
-      authorize({
-        AnyOf: [
-          `purge-cache:purge-requests::${params.workerPoolId}`,
-          `purge-cache:purge-requests:${params.workerPoolId}`,
-        ],
-      });
+    // services/purge-cache/src/api.js declares `purge-cache:purge-requests::<workerPoolId>`; the single-colon
+    // form workers are given is accepted too.
+    scopes: (p) => ({
+      AnyOf: [`purge-cache:purge-requests::${p.workerPoolId}`, `purge-cache:purge-requests:${p.workerPoolId}`],
+    }),
+    query: { since: (v) => (Date.parse(v) ? null : 'Invalid Date') },
+    handle({ params, query, state }) {
       const since = query.since !== undefined ? Date.parse(query.since) : undefined;
       return json({ requests: state.purge.list(params.workerPoolId, Number.isNaN(since) ? undefined : since) });
     },

@@ -26,8 +26,7 @@ describe('createArtifact', () => {
   it('applies the overwrite rules: identical ok, longer expiry ok, shorter/contentType/details 409, reference→link ok', () => {
     h = modelHarness();
     const id = claimed();
-    const create = (name: string, body: Record<string, unknown>) => () =>
-      h.model.createArtifact(id, 0, name, body, () => {});
+    const create = (name: string, body: Record<string, unknown>) => () => h.model.createArtifact(id, 0, name, body);
     const ref = { storageType: 'reference', url: 'https://a.example/', contentType: 'text/plain', expires: inHour() };
     expect(codeOf(create('r', ref))).toBe('ok');
     expect(codeOf(create('r', ref))).toBe('ok');
@@ -50,37 +49,29 @@ describe('createArtifact', () => {
     );
   });
 
-  it('checks in the real order: expiry, task, run, claim, then scopes, then task.expires and run state', () => {
+  it('checks in the real order (after the route authorized): expiry, task, run, claim, task.expires, run state', () => {
     h = modelHarness();
     const id = claimed();
     const pending = h.create();
-    let authorized = 0;
-    const auth = () => {
-      authorized++;
-    };
     const body = (expires: string) => ({
       storageType: 'error',
       reason: 'file-missing-on-worker',
       message: 'm',
       expires,
     });
-    expect(
-      codeOf(() => h.model.createArtifact(id, 0, 'x', body(new Date(h.now() - 16 * 60_000).toISOString()), auth)),
-    ).toBe('400 InputError');
-    expect(codeOf(() => h.model.createArtifact('nosuchtaskQaaaaaaaaaaA', 0, 'x', body(inHour()), auth))).toBe(
+    expect(codeOf(() => h.model.createArtifact(id, 0, 'x', body(new Date(h.now() - 16 * 60_000).toISOString())))).toBe(
       '400 InputError',
     );
-    expect(codeOf(() => h.model.createArtifact(id, 1, 'x', body(inHour()), auth))).toBe('400 InputError');
-    expect(codeOf(() => h.model.createArtifact(pending, 0, 'x', body(inHour()), auth))).toBe('400 InputError');
-    expect(authorized).toBe(0);
+    expect(codeOf(() => h.model.createArtifact('nosuchtaskQaaaaaaaaaaA', 0, 'x', body(inHour())))).toBe(
+      '400 InputError',
+    );
+    expect(codeOf(() => h.model.createArtifact(id, 1, 'x', body(inHour())))).toBe('400 InputError');
+    expect(codeOf(() => h.model.createArtifact(pending, 0, 'x', body(inHour())))).toBe('400 InputError');
     expect(
-      codeOf(() =>
-        h.model.createArtifact(id, 0, 'x', body(new Date(h.now() + 400 * 24 * 3600_000).toISOString()), auth),
-      ),
+      codeOf(() => h.model.createArtifact(id, 0, 'x', body(new Date(h.now() + 400 * 24 * 3600_000).toISOString()))),
     ).toBe('400 InputError');
-    expect(authorized).toBe(1);
     h.model.reportResolved(id, 0, 'failed');
-    expect(codeOf(() => h.model.createArtifact(id, 0, 'x', body(inHour()), auth))).toBe('409 RequestConflict');
+    expect(codeOf(() => h.model.createArtifact(id, 0, 'x', body(inHour())))).toBe('409 RequestConflict');
   });
 });
 
@@ -89,7 +80,7 @@ describe('reading artifacts', () => {
     h = modelHarness();
     const id = claimed();
     const mk = (name: string, body: Record<string, unknown>) =>
-      h.model.createArtifact(id, 0, name, { expires: inHour(), ...body }, () => {});
+      h.model.createArtifact(id, 0, name, { expires: inHour(), ...body });
     mk('target', { storageType: 'reference', url: 'https://x.example/', contentType: 'text/plain' });
     mk('l1', { storageType: 'link', artifact: 'target' });
     mk('c1', { storageType: 'link', artifact: 'c2' });

@@ -35,6 +35,21 @@ describe('QueueModel state machine', () => {
     expect(h.model.status(id).state).toBe('exception');
   });
 
+  it('leaves the run pending when building the claim fails, so the next claimWork gets it', () => {
+    h = modelHarness(20);
+    const id = h.create();
+    const issue = h.model.deps.issueCredentials;
+    h.model.deps.issueCredentials = () => {
+      throw new Error('signing failed');
+    };
+    expect(codeOf(() => h.model.claimWork('prov/wt-unit', 'g', 'w', 1))).toBe('Error: signing failed');
+    expect(runs(id)).toEqual(['pending/scheduled']);
+    h.model.deps.issueCredentials = issue;
+    const [c] = h.model.claimWork('prov/wt-unit', 'g', 'w', 1);
+    expect(c.status.taskId).toBe(id);
+    expect(runs(id)).toEqual(['running/scheduled']);
+  });
+
   it('moves takenUntil on reclaim so the old expiry no longer applies', () => {
     h = modelHarness(20);
     const id = h.create();
@@ -108,13 +123,12 @@ describe('QueueModel state machine', () => {
     expect(codeOf(() => h.model.reportException(a, 0, 'worker-shutdown'))).toBe('409 RequestConflict');
     const expires = new Date(h.now() + 3600_000).toISOString();
     const art = (name: string) => () =>
-      h.model.createArtifact(
-        a,
-        0,
-        name,
-        { storageType: 'error', reason: 'file-missing-on-worker', message: 'm', expires },
-        () => {},
-      );
+      h.model.createArtifact(a, 0, name, {
+        storageType: 'error',
+        reason: 'file-missing-on-worker',
+        message: 'm',
+        expires,
+      });
     expect(codeOf(art('public/a'))).toBe('ok');
     h.advance(25 * 60_000);
     expect(codeOf(art('public/b'))).toBe('409 RequestConflict');

@@ -6,7 +6,7 @@ import slugid from 'slugid';
 import type { Credentials } from '../auth.ts';
 import { conflict, inputError, notFound, ApiError } from '../errors.ts';
 import type { ObjectModel } from '../object/model.ts';
-import { deepEqual, iso, pgCompare, pgTime } from '../util.ts';
+import { cloneJson, deepEqual, iso, pgCompare, pgTime } from '../util.ts';
 import { Workers } from './workers.ts';
 
 export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'exception';
@@ -75,6 +75,8 @@ export interface Artifact {
   expires: number;
   present: boolean;
   details: Record<string, any>;
+  /** What the worker reported at createArtifact (`s3` and `object` only); kept by later compatible calls. */
+  contentLength?: number;
 }
 
 export interface TaskClaim {
@@ -255,7 +257,7 @@ export class QueueModel {
   }
 
   task(taskId: string): Record<string, any> {
-    return structuredClone(this.getTask(taskId).definition);
+    return cloneJson(this.getTask(taskId).definition);
   }
 
   status(taskId: string): Record<string, any> {
@@ -306,6 +308,19 @@ export class QueueModel {
 
   // ---- harness endpoints -------------------------------------------------------------------------
 
+  /**
+   * Tasks that list `taskId` in their dependencies, ordered by taskId (get_dependent_tasks); a dependency row
+   * lasts as long as its dependent task.
+   */
+  dependentsOf(taskId: string): string[] {
+    this.tick();
+    const now = this.now();
+    return [...this.tasks.values()]
+      .filter((t) => t.expires > now && (t.definition.dependencies as string[]).includes(taskId))
+      .map((t) => t.taskId)
+      .sort(pgCompare);
+  }
+
   /** createTask after schema validation (defaults already applied); throws InputError/409. */
   createTask(taskId: string, input: Record<string, any>): Record<string, any> {
     this.tick();
@@ -315,18 +330,16 @@ export class QueueModel {
     const deadline = Date.parse(def.deadline);
     const expires = Date.parse(def.expires);
     const maxDays = this.deps.maxTaskDeadlineDays ?? 5;
-    // Messages as services/queue/src/api.js patchAndValidateTaskDef words them.
-    if (created < now - 15 * MIN) throw inputError('Created timestamp cannot be in the past (max 15min drift)');
-    if (created > now + 15 * MIN) throw inputError('Created timestamp cannot be in the future (max 15min drift)');
-    if (created > deadline) throw inputError('Deadline cannot be past created');
-    if (deadline < now) throw inputError('Deadline cannot be in the past');
+    // Messages as services/queue/src/api.js (v106) patchAndValidateTaskDef words them.
+    if (created < now - 15 * MIN) throw inputError('`created` cannot be in the past (max 15min drift)');
+    if (created > now + 15 * MIN) throw inputError('`created` cannot be in the future (max 15min drift)');
+    if (created > deadline) throw inputError('`deadline` cannot be later than `created`');
+    if (deadline < now) throw inputError('`deadline` cannot be in the past');
     if (deadline - now > maxDays * 24 * 60 * MIN + 15 * MIN) {
-      throw inputError(`Deadline cannot be more than ${maxDays} days into the future`);
+      throw inputError(`\`deadline\` cannot be more than ${maxDays} days into the future`);
     }
-    if (expires < deadline) throw inputError('Expires cannot be before the deadline');
-    for (const s of def.scopes as string[]) {
-      if (s.endsWith('**')) throw inputError(`Scope \`${s}\` ends with \`**\`, which is not allowed`);
-    }
+    if (expires < deadline) throw inputError('`expires` cannot be before `deadline`');
+    if ((def.scopes as string[]).some((s) => s.endsWith('**'))) throw inputError('scopes must not end with `**`');
     const existing = this.tasks.get(taskId);
     if (existing) {
       if (!deepEqual(existing.definition, def)) {
@@ -338,9 +351,37 @@ export class QueueModel {
     }
     const t: TaskRecord = { taskId, definition: def, deadline, expires, retriesLeft: def.retries, runs: [] };
     this.tasks.set(taskId, t);
+    const refused = this.dependencyProblem(t);
+    if (refused) {
+      // Upstream inserts, finds the problem, then removes the task again: nothing remains.
+      this.tasks.delete(taskId);
+      throw inputError(refused);
+    }
     if (this.dependenciesSatisfied(t)) this.addRun(t, 'scheduled');
     this.reschedule();
     return this.statusOf(t);
+  }
+
+  /** dependencytracker.js trackDependencies: every dependency must exist and outlive this task's deadline. */
+  private dependencyProblem(t: TaskRecord): string | undefined {
+    const deps = t.definition.dependencies as string[];
+    const missing = deps.filter((id) => !this.tasks.has(id));
+    const expiring = missing.length > 0 ? [] : deps.filter((id) => t.deadline > this.tasks.get(id)!.expires);
+    if (missing.length === 0 && expiring.length === 0) return undefined;
+    let msg = '';
+    if (missing.length > 0) {
+      msg += '`task.dependencies` references non-existing tasks: \n';
+      msg += `${missing.map((id) => ` * ${id}`).join('\n')}\n`;
+      msg += 'All taskIds in `task.dependencies` **must** exist\nbefore the task is created.\n';
+    }
+    if (expiring.length > 0) {
+      msg += '`task.dependencies` references tasks that expires\n';
+      msg += 'before `task.deadline` this is not allowed, see tasks: \n';
+      msg += `${expiring.map((id) => ` * ${id},`).join('\n')}\n`;
+      msg +=
+        'All taskIds in `task.dependencies` **must** have\n`task.expires` greater than the `deadline` for this task.\n';
+    }
+    return msg;
   }
 
   private dependenciesSatisfied(t: TaskRecord): boolean {
@@ -460,10 +501,15 @@ export class QueueModel {
 
   private claim(t: TaskRecord, r: Run, workerGroup: string, workerId: string): TaskClaim {
     const now = this.now();
+    const takenUntil = now + this.claimTimeoutFor(t);
+    // The answer's copy of the definition and its credentials are made before the run changes state, so a
+    // failure there leaves the run pending rather than claimed by nobody who knows it.
+    const task = cloneJson(t.definition);
+    const credentials = this.runCredentials(t, r, workerGroup, workerId, takenUntil);
     r.state = 'running';
     r.workerGroup = workerGroup;
     r.workerId = workerId;
-    r.takenUntil = now + this.claimTimeoutFor(t);
+    r.takenUntil = takenUntil;
     r.started = now;
     this.workers.claimed(t.definition.taskQueueId, workerGroup, workerId, t.taskId, r.runId);
     this.events.emit('claimed', t.taskId, r.runId);
@@ -473,15 +519,20 @@ export class QueueModel {
       runId: r.runId,
       workerGroup,
       workerId,
-      takenUntil: pgTime(r.takenUntil),
-      task: structuredClone(t.definition),
-      credentials: this.runCredentials(t, r),
+      takenUntil: pgTime(takenUntil),
+      task,
+      credentials,
     };
   }
 
-  private runCredentials(t: TaskRecord, r: Run): Credentials {
-    const takenUntil = r.takenUntil!;
-    const clientId = `task-client/${t.taskId}/${r.runId}/on/${r.workerGroup}/${r.workerId}/until/${takenUntil / 1000}`;
+  private runCredentials(
+    t: TaskRecord,
+    r: Run,
+    workerGroup = r.workerGroup,
+    workerId = r.workerId,
+    takenUntil = r.takenUntil!,
+  ): Credentials {
+    const clientId = `task-client/${t.taskId}/${r.runId}/on/${workerGroup}/${workerId}/until/${takenUntil / 1000}`;
     const scopes = [
       `queue:reclaim-task:${t.taskId}/${r.runId}`,
       `queue:resolve-task:${t.taskId}/${r.runId}`,
@@ -509,7 +560,7 @@ export class QueueModel {
         workerGroup,
         workerId,
         takenUntil: iso(r.takenUntil!),
-        task: structuredClone(t.definition),
+        task: cloneJson(t.definition),
         credentials: this.runCredentials(t, r),
       };
       return claim;
@@ -611,14 +662,8 @@ export class QueueModel {
     return `${taskId}/${runId}/${name}`;
   }
 
-  /** createArtifact in the real check order; `authorize` runs at step 5. */
-  createArtifact(
-    taskId: string,
-    runId: number,
-    name: string,
-    input: Record<string, any>,
-    authorize: () => void,
-  ): Record<string, any> {
+  /** createArtifact after authorization (the route authorizes before anything is looked up), in the real order. */
+  createArtifact(taskId: string, runId: number, name: string, input: Record<string, any>): Record<string, any> {
     this.tick();
     const now = this.now();
     const expires = Date.parse(input.expires);
@@ -629,7 +674,6 @@ export class QueueModel {
     if (!r) throw inputError(`Run not found`);
     if (!r.workerGroup || !r.workerId)
       throw inputError('Run was not claimed by a worker and so no artifacts can exist');
-    authorize();
     if (t.expires < expires) {
       throw inputError(
         `Artifact expires (${iso(expires)}) after the task expiration ${iso(t.expires)} (task.expires < expires) - this is not allowed, artifacts may not expire after the task they belong to expires`,
@@ -689,7 +733,19 @@ export class QueueModel {
         );
       }
     }
-    this.artifacts.set(k, { taskId, runId, name, storageType, contentType, expires, present, details });
+    // create_queue_artifact_2 stores content_length; update_queue_artifact_2 (a compatible repeat) leaves it.
+    const contentLength = existing ? existing.contentLength : (input.contentLength as number | undefined);
+    this.artifacts.set(k, {
+      taskId,
+      runId,
+      name,
+      storageType,
+      contentType,
+      expires,
+      present,
+      details,
+      ...(contentLength !== undefined ? { contentLength } : {}),
+    });
     switch (storageType) {
       case 's3': {
         const urlExpires = now + 45 * MIN;
@@ -809,19 +865,19 @@ export class QueueModel {
     return [...this.artifacts.values()]
       .filter((a) => a.taskId === taskId && a.runId === runId)
       .sort((a, b) => pgCompare(a.name, b.name))
-      .map((a) => ({ storageType: a.storageType, name: a.name, expires: iso(a.expires), contentType: a.contentType }));
+      .map(serializeArtifact);
   }
 
   artifactInfo(taskId: string, runId: number, name: string): Record<string, any> {
     this.tick();
     const a = this.artifacts.get(this.key(taskId, runId, name));
     if (!a?.present) throw notFound('Artifact not found');
-    return { storageType: a.storageType, name: a.name, expires: iso(a.expires), contentType: a.contentType };
+    return serializeArtifact(a);
   }
 
   /** Raw artifact records (for the conformance runner and tests). */
   artifactsOf(taskId: string): Artifact[] {
-    return [...this.artifacts.values()].filter((a) => a.taskId === taskId).map((a) => structuredClone(a));
+    return [...this.artifacts.values()].filter((a) => a.taskId === taskId).map((a) => cloneJson(a));
   }
 
   // ---- superseder stub ---------------------------------------------------------------------------
@@ -835,6 +891,17 @@ export class QueueModel {
   }
 }
 
+/** As services/queue/src/utils.js artifactUtils.serialize: contentLength only when the worker reported it. */
+function serializeArtifact(a: Artifact): Record<string, any> {
+  return {
+    storageType: a.storageType,
+    name: a.name,
+    expires: iso(a.expires),
+    contentType: a.contentType,
+    ...(a.contentLength !== undefined ? { contentLength: a.contentLength } : {}),
+  };
+}
+
 /** deadline + 1 calendar year, as upstream's `setFullYear(getFullYear() + 1)` on a UTC server. */
 function plusOneYear(ms: number): number {
   const d = new Date(ms);
@@ -844,19 +911,18 @@ function plusOneYear(ms: number): number {
 
 /** Fill in createTask defaults the way the real Queue does (services/queue/src/api.js). */
 export function normaliseDefinition(taskId: string, input: Record<string, any>): Record<string, any> {
+  // The order and messages of createTask in services/queue/src/api.js (v106), stray quote included.
   let { taskQueueId, provisionerId, workerType } = input;
-  if (taskQueueId === undefined) {
-    if (provisionerId === undefined || workerType === undefined) {
-      throw inputError('Either taskQueueId or both provisionerId and workerType must be given');
+  if (provisionerId && workerType && taskQueueId) {
+    if (`${provisionerId}/${workerType}` !== taskQueueId) {
+      throw inputError('taskQueueId must match "provisionerId/workerType"');
     }
+  } else if (provisionerId && workerType) {
     taskQueueId = `${provisionerId}/${workerType}`;
+  } else if (taskQueueId) {
+    [provisionerId, workerType] = String(taskQueueId).split('/');
   } else {
-    const [p, w] = String(taskQueueId).split('/');
-    if ((provisionerId !== undefined && provisionerId !== p) || (workerType !== undefined && workerType !== w)) {
-      throw inputError(`taskQueueId \`${taskQueueId}\` does not match provisionerId/workerType`);
-    }
-    provisionerId = p;
-    workerType = w;
+    throw inputError('at least a provisionerId and a workerType or a taskQueueId must be provided"');
   }
   const deadline = iso(Date.parse(input.deadline));
   const def: Record<string, any> = {
@@ -881,5 +947,5 @@ export function normaliseDefinition(taskId: string, input: Record<string, any>):
     tags: input.tags ?? {},
     extra: input.extra ?? {},
   };
-  return structuredClone(def);
+  return cloneJson(def);
 }

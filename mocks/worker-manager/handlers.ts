@@ -20,9 +20,9 @@ export const workerManagerRoutes: Route[] = [
     service: 'worker-manager',
     method: 'GET',
     path: '/api/worker-manager/v1/workers/<workerPoolId*>/<workerGroup>/<workerId>/should-terminate',
-    handle({ params, state, authorize }) {
+    scopes: (p) => `worker-manager:should-worker-terminate:${p.workerPoolId}/${p.workerGroup}/${p.workerId}`,
+    handle({ params, state }) {
       const { workerPoolId, workerGroup, workerId } = params;
-      authorize(`worker-manager:should-worker-terminate:${workerPoolId}/${workerGroup}/${workerId}`);
       return json({ terminate: state.workerManager.shouldTerminate(workerPoolId, workerGroup, workerId) });
     },
   },

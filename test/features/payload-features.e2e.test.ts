@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_ROLES } from '../../mocks/index.ts';
 import { ed25519PublicKeyPem } from '../../reference/chain-of-trust/keys.ts';
 import {
   fetchArtifact,
@@ -180,7 +181,9 @@ describe.skipIf(!isRoot || !hasSandboxTools)('chain of trust with the OS-user sa
   let pgpPublicFile: string;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // A deployment without an anonymous role, so verify-cot without credentials is refused (a public one
+    // grants queue:status:* and queue:get-task:* to everybody).
+    h = await startHarness({ anonymousScopes: ANONYMOUS_ROLES.none });
     chmodSync(h.dir, 0o755); // task users must reach their task directory
     const edKey = join(h.dir, 'ed25519.key');
     const pgpKey = join(h.dir, 'openpgp.key');

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import hawk from 'hawk';
 import slugid from 'slugid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockServices, startMockServices } from '../../mocks/index.ts';
+import { ANONYMOUS_ROLES, type MockServices, startMockServices } from '../../mocks/index.ts';
 
 const TRACE = resolve(import.meta.dirname, '../../../shared/reference/real-queue-trace.json');
 const present = existsSync(TRACE);
@@ -101,7 +101,12 @@ describe.skipIf(!present)('replay of the real Queue trace', () => {
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, 'TIME');
 
   beforeAll(async () => {
-    mock = await startMockServices({ clients: [admin, worker], longPollMs: 500 });
+    // The trace was recorded against a deployment with an empty anonymous role (a private deployment).
+    mock = await startMockServices({
+      clients: [admin, worker],
+      longPollMs: 500,
+      anonymousScopes: ANONYMOUS_ROLES.none,
+    });
     for (const s of steps) {
       for (const m of s.request.path.matchAll(/\/task\/([A-Za-z0-9_-]{22})/g))
         if (!ids.has(m[1])) ids.set(m[1], slugid.nice());

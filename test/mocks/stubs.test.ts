@@ -43,8 +43,12 @@ describe('mock stubs', () => {
       { creds: mock.admin },
     );
     expect(since.body.requests.map((x: any) => x.cacheName)).toEqual(['c2']);
+    // A public deployment's anonymous role grants purge-cache:purge-requests:* (anonymous-role.test.ts has more).
     const anon = await call(mock.rootUrl, 'GET', `/api/purge-cache/v1/purge-cache/${pool}`);
-    expect(anon.status).toBe(403);
+    expect(anon.status).toBe(200);
+    await mock.close();
+    mock = await startMockServices({ now: () => now, anonymousScopes: [] });
+    expect((await call(mock.rootUrl, 'GET', `/api/purge-cache/v1/purge-cache/${pool}`)).status).toBe(403);
   });
 
   it('superseder: answers the configured list, or the task itself', async () => {
@@ -106,9 +110,13 @@ describe('mock stubs', () => {
     expect((await call(mock.rootUrl, 'GET', path('prov/wt-wm'), { creds: mock.admin })).body).toEqual({
       terminate: true,
     });
+    // worker-manager:should-worker-terminate:* is in a public deployment's anonymous role.
     const anon = await call(mock.rootUrl, 'GET', path(encodeURIComponent('prov/wt-wm')));
-    expect(anon.status).toBe(403);
+    expect(anon.body).toEqual({ terminate: true });
     expect(mock.trace.entries().at(-1)).toMatchObject({ service: 'worker-manager', route: 'shouldWorkerTerminate' });
+    await mock.close();
+    mock = await startMockServices({ anonymousScopes: [] });
+    expect((await call(mock.rootUrl, 'GET', path(encodeURIComponent('prov/wt-wm')))).status).toBe(403);
   });
 
   it('store: streams a large upload to disk and back byte for byte', async () => {

@@ -1,5 +1,6 @@
 // Artifact endpoints: createArtifact, finishArtifact, getArtifact/getLatestArtifact (303 / 424),
 // artifact/latestArtifact (content descriptors), listArtifacts/listLatestArtifacts, artifactInfo.
+import { PAGINATION_QUERY as PAGINATION } from '../../pagination.ts';
 import { json, type Call, type Route } from '../../router.ts';
 
 const PREFIX = '/api/queue/v1/task/<taskId>';
@@ -32,9 +33,8 @@ function artifactContent(call: Call, latest: boolean): Response {
 }
 
 function listArtifacts(call: Call, latest: boolean): Response {
-  const { params, state, authorize, query } = call;
+  const { params, state, query } = call;
   const runId = runIdOf(call, latest);
-  authorize(latest ? `queue:list-artifacts:${params.taskId}` : `queue:list-artifacts:${params.taskId}:${runId}`);
   const all = state.model.listArtifacts(params.taskId, runId);
   const limit = Math.min(Math.max(Number(query.limit ?? 1000) || 1000, 1), 1000);
   const offset = query.continuationToken
@@ -46,9 +46,8 @@ function listArtifacts(call: Call, latest: boolean): Response {
 }
 
 function artifactInfo(call: Call, latest: boolean): Response {
-  const { params, state, authorize } = call;
+  const { params, state } = call;
   const runId = runIdOf(call, latest);
-  authorize(latest ? `queue:list-artifacts:${params.taskId}` : `queue:list-artifacts:${params.taskId}:${runId}`);
   return json(state.model.artifactInfo(params.taskId, runId, params.name));
 }
 
@@ -59,13 +58,10 @@ export const artifactRoutes: Route[] = [
     method: 'POST',
     path: `${PREFIX}/runs/<runId>/artifacts/<name*>`,
     input: 'queue/v1/post-artifact-request',
-    handle({ params, body, state, authorize }) {
-      const runId = Number(params.runId);
-      return json(
-        state.model.createArtifact(params.taskId, runId, params.name, body, () =>
-          authorize(`queue:create-artifact:${params.taskId}/${runId}`),
-        ),
-      );
+    // Authorized before the task and run are looked up, so a missing run answers 403 to run credentials.
+    scopes: (p) => `queue:create-artifact:${p.taskId}/${p.runId}`,
+    handle({ params, body, state }) {
+      return json(state.model.createArtifact(params.taskId, Number(params.runId), params.name, body));
     },
   },
   {
@@ -74,10 +70,9 @@ export const artifactRoutes: Route[] = [
     method: 'PUT',
     path: `${PREFIX}/runs/<runId>/artifacts/<name*>`,
     input: 'queue/v1/finish-artifact-request',
-    handle({ params, body, state, authorize }) {
+    scopes: (p) => `queue:create-artifact:${p.taskId}/${p.runId}`,
+    handle({ params, body, state }) {
       const runId = Number(params.runId);
-      state.model.getRun(params.taskId, runId);
-      authorize(`queue:create-artifact:${params.taskId}/${runId}`);
       state.model.finishArtifact(params.taskId, runId, params.name, body.uploadId);
       return new Response(null, { status: 204 });
     },
@@ -87,6 +82,8 @@ export const artifactRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: `${PREFIX}/runs/<runId>/artifacts`,
+    scopes: (p) => `queue:list-artifacts:${p.taskId}:${p.runId}`,
+    query: PAGINATION,
     handle: (c) => listArtifacts(c, false),
   },
   {
@@ -94,6 +91,8 @@ export const artifactRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: `${PREFIX}/artifacts`,
+    scopes: (p) => `queue:list-artifacts:${p.taskId}`,
+    query: PAGINATION,
     handle: (c) => listArtifacts(c, true),
   },
   {
@@ -129,6 +128,7 @@ export const artifactRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: `${PREFIX}/runs/<runId>/artifact-info/<name*>`,
+    scopes: (p) => `queue:list-artifacts:${p.taskId}:${p.runId}`,
     handle: (c) => artifactInfo(c, false),
   },
   {
@@ -136,6 +136,7 @@ export const artifactRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: `${PREFIX}/artifact-info/<name*>`,
+    scopes: (p) => `queue:list-artifacts:${p.taskId}`,
     handle: (c) => artifactInfo(c, true),
   },
 ];

@@ -55,9 +55,11 @@ export const claimRoutes: Route[] = [
     method: 'PUT',
     path: '/api/queue/v1/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
     input: 'queue/v1/quarantine-worker-request',
-    handle({ params, body, state, authorize, caller }) {
+    scopes: (p) => ({
+      AllOf: [`queue:quarantine-worker:${p.provisionerId}/${p.workerType}/${p.workerGroup}/${p.workerId}`],
+    }),
+    handle({ params, body, state, caller }) {
       const { provisionerId, workerType, workerGroup, workerId } = params;
-      authorize({ AllOf: [`queue:quarantine-worker:${provisionerId}/${workerType}/${workerGroup}/${workerId}`] });
       const w = state.model.workers.quarantine(
         `${provisionerId}/${workerType}`,
         workerGroup,
@@ -74,9 +76,9 @@ export const claimRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: '/api/queue/v1/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
-    handle({ params, state, authorize }) {
+    scopes: (p) => `queue:get-worker:${p.provisionerId}/${p.workerType}/${p.workerGroup}/${p.workerId}`,
+    handle({ params, state }) {
       const { provisionerId, workerType, workerGroup, workerId } = params;
-      authorize(`queue:get-worker:${provisionerId}/${workerType}/${workerGroup}/${workerId}`);
       const w = state.model.workers.get(`${provisionerId}/${workerType}`, workerGroup, workerId);
       if (!w) throw notFound(`Worker with workerId \`${workerId}\`, workerGroup \`${workerGroup}\` not found`);
       return json(Workers.render(w));
@@ -107,10 +109,9 @@ export const claimRoutes: Route[] = [
     method: 'POST',
     path: '/api/queue/v1/task/<taskId>/runs/<runId>/reclaim',
     input: 'optional-json',
-    handle({ params, state, authorize }) {
+    scopes: (p) => `queue:reclaim-task:${p.taskId}/${p.runId}`,
+    handle({ params, state }) {
       const runId = Number(params.runId);
-      state.model.getRun(params.taskId, runId);
-      authorize(`queue:reclaim-task:${params.taskId}/${runId}`);
       return json(state.model.reclaimTask(params.taskId, runId));
     },
   },

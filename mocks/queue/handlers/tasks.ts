@@ -1,4 +1,7 @@
-// Harness-facing task endpoints: createTask, task, status, scheduleTask, cancelTask, rerunTask, pendingTasks.
+// Harness-facing task endpoints: createTask, task, status, listDependentTasks, scheduleTask, cancelTask,
+// rerunTask, pendingTasks.
+import { notFound } from '../../errors.ts';
+import { PAGINATION_QUERY, paginate } from '../../pagination.ts';
 import { json, type Route } from '../../router.ts';
 import type { ScopeExpression } from '../../scopes.ts';
 import { normaliseDefinition, PRIORITIES } from '../model.ts';
@@ -42,8 +45,8 @@ export const taskRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: '/api/queue/v1/task/<taskId>',
-    handle({ params, state, authorize }) {
-      authorize(`queue:get-task:${params.taskId}`);
+    scopes: (p) => `queue:get-task:${p.taskId}`,
+    handle({ params, state }) {
       return json(state.model.task(params.taskId));
     },
   },
@@ -52,9 +55,29 @@ export const taskRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: '/api/queue/v1/task/<taskId>/status',
-    handle({ params, state, authorize }) {
-      authorize(`queue:status:${params.taskId}`);
+    scopes: (p) => `queue:status:${p.taskId}`,
+    handle({ params, state }) {
       return json({ status: state.model.status(params.taskId) });
+    },
+  },
+  {
+    name: 'listDependentTasks',
+    service: 'queue',
+    method: 'GET',
+    path: '/api/queue/v1/task/<taskId>/dependents',
+    scopes: (p) => `queue:list-dependent-tasks:${p.taskId}`,
+    query: PAGINATION_QUERY,
+    handle({ params, query, state }) {
+      // Upstream pages the dependency rows while it loads the task, so a bad token wins over a missing task.
+      const page = paginate(state.model.dependentsOf(params.taskId), query);
+      if (!state.model.hasTask(params.taskId)) {
+        throw notFound(`Task with taskId: \`${params.taskId}\` was not found`);
+      }
+      return json({
+        taskId: params.taskId,
+        tasks: page.rows.map((id) => ({ status: state.model.status(id), task: state.model.task(id) })),
+        ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+      });
     },
   },
   ...(['schedule', 'cancel', 'rerun'] as const).map(
@@ -83,8 +106,8 @@ export const taskRoutes: Route[] = [
     service: 'queue',
     method: 'GET',
     path: '/api/queue/v1/pending/<taskQueueId*>',
-    handle({ params, state, authorize }) {
-      authorize(`queue:pending-count:${params.taskQueueId}`);
+    scopes: (p) => `queue:pending-count:${p.taskQueueId}`,
+    handle({ params, state }) {
       const [provisionerId, workerType] = params.taskQueueId.split('/');
       return json({
         provisionerId,
