@@ -1,13 +1,28 @@
 // Platform for tasks that run as the worker's own OS user (generic-worker's "insecure" engine, and
 // generic-worker 11's only mode outside Windows). POSIX: each command leads its own process group so the
-// whole tree dies with one kill(-pgid); Windows: tree-kill (taskkill /t /f). OS-user sandboxing lives in
-// the per-OS platforms; here those operations report that they are unavailable.
+// whole tree dies with one kill(-pgid); Windows: tree-kill (taskkill /t /f). When a run ends, what it
+// left running is found on Linux through its cgroup v2 where the worker may create one (sandbox/cgroup.ts),
+// and always through /proc (environment marker and sessions, sandbox/task-processes.ts); on macOS by the
+// commands' process groups. OS-user sandboxing lives in the per-OS platforms; here
+// those operations report that they are unavailable.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { access, chmod, constants, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
-import type { OsName, Platform, ProcessExit, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
+import { RunCgroups } from '../sandbox/cgroup.ts';
+import { spawnViaExecStep } from '../sandbox/posix-process.ts';
+import { killRunProcesses } from '../sandbox/task-processes.ts';
+import type {
+  KilledProcesses,
+  OsName,
+  Platform,
+  ProcessExit,
+  RunningProcess,
+  RunProcesses,
+  SpawnSpec,
+  TaskUser,
+} from './platform.ts';
 
 const execFileP = promisify(execFile);
 
@@ -22,8 +37,14 @@ function unsupported(what: string): Promise<never> {
 export class CurrentUserPlatform implements Platform {
   readonly os: OsName = currentOs();
 
+  /** Linux: per-run cgroups v2 where the worker may create them (as root, or in a delegated subtree). */
+  private readonly cgroups = new RunCgroups();
+
   spawn(spec: SpawnSpec): RunningProcess {
     if (spec.user) throw new Error('CurrentUserPlatform cannot run commands as another user');
+    const cgroup = this.os === 'linux' && spec.taskDir ? this.cgroups.cgroupOf(spec.taskDir) : undefined;
+    // Into the run's cgroup before the command's first instruction: through the exec step.
+    if (cgroup) return spawnViaExecStep({ command: spec.command, cwd: spec.cwd, env: spec.env, cgroup });
     const windows = this.os === 'windows';
     const [file, ...args] = spec.command;
     const child: ChildProcess = spawn(file!, args, {
@@ -87,8 +108,40 @@ export class CurrentUserPlatform implements Platform {
     return [];
   }
 
+  async startRun(run: RunProcesses): Promise<string> {
+    if (this.os === 'linux') {
+      const cgroup = await this.cgroups.create(run.taskDir);
+      return cgroup ? `cgroup v2 ${cgroup}` : 'environment marker and sessions (no writable cgroup v2)';
+    }
+    return this.os === 'darwin' ? "the commands' process groups" : "the commands' process trees";
+  }
+
+  /** Linux: the run's cgroup, then its environment marker and sessions in /proc. macOS: its commands'
+   * process groups (a process that called setsid is not found there). Windows: nothing beyond the
+   * abort's tree kill. */
+  async killRunProcesses(run: RunProcesses): Promise<KilledProcesses> {
+    if (this.os === 'linux') {
+      const inCgroup = await this.cgroups.kill(run.taskDir);
+      const r = await killRunProcesses({ marker: run, sessions: run.sessions });
+      return { killed: inCgroup + r.killed.length, refused: r.refused };
+    }
+    let killed = 0;
+    if (this.os === 'darwin') {
+      for (const pgid of run.sessions) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+          killed++;
+        } catch {
+          // the group is gone already
+        }
+      }
+    }
+    return { killed, refused: [] };
+  }
+
   async groupExists(name: string): Promise<boolean> {
     if (this.os === 'windows') return false;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}\$?$/.test(name)) return false; // never an option to getent
     try {
       await execFileP('getent', ['group', name]);
       return true;

@@ -42,13 +42,17 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 /** SIGSTOP then SIGKILL everything the uid owns until nothing is left. Stopping first keeps a
  * forking process from spawning new children between the scan and the kill. Bounded rounds. */
-export async function killAllOf(uid: number, rounds = 100): Promise<void> {
+export async function killAllOf(uid: number, rounds = 100): Promise<number> {
   if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
+  const killed = new Set<number>();
   for (let round = 0; round < rounds; round++) {
     const procs = await processesOf(uid);
-    if (procs.length === 0) return;
+    if (procs.length === 0) return killed.size;
     for (const p of procs) signal(p.pid, 'SIGSTOP');
-    for (const p of procs) signal(p.pid, 'SIGKILL');
+    for (const p of procs) {
+      signal(p.pid, 'SIGKILL');
+      killed.add(p.pid);
+    }
     await sleep(Math.min(5 + round * 5, 50));
   }
   const left = await processesOf(uid);
@@ -57,4 +61,5 @@ export async function killAllOf(uid: number, rounds = 100): Promise<void> {
       `processes of uid ${uid} survived ${rounds} kill rounds: ${left.map((p) => `${p.pid} (${p.name})`).join(', ')}`,
     );
   }
+  return killed.size;
 }
