@@ -6,12 +6,13 @@
 // commands' process groups. OS-user sandboxing lives in the per-OS platforms; here
 // those operations report that they are unavailable.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, statSync } from 'node:fs';
 import { access, chmod, constants, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
 import { RunCgroups } from '../sandbox/cgroup.ts';
-import { spawnViaExecStep } from '../sandbox/posix-process.ts';
 import { killRunProcesses } from '../sandbox/task-processes.ts';
 import type {
   KilledProcesses,
@@ -30,6 +31,23 @@ export function currentOs(): OsName {
   return process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
 }
 
+/** execvp's search, as the command's own user: a name with a slash relative to cwd, else each PATH entry. */
+export function findExecutable(file: string, pathVar: string | undefined, cwd: string): string | undefined {
+  const candidates = file.includes('/')
+    ? [path.resolve(cwd, file)]
+    : (pathVar ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir || '.', file));
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here, or not executable: the next PATH entry
+    }
+  }
+  return undefined;
+}
+
 function unsupported(what: string): Promise<never> {
   return Promise.reject(new Error(`${what} is not available when tasks run as the worker's user`));
 }
@@ -43,10 +61,16 @@ export class CurrentUserPlatform implements Platform {
   spawn(spec: SpawnSpec): RunningProcess {
     if (spec.user) throw new Error('CurrentUserPlatform cannot run commands as another user');
     const cgroup = this.os === 'linux' && spec.taskDir ? this.cgroups.cgroupOf(spec.taskDir) : undefined;
-    // Into the run's cgroup before the command's first instruction: through the exec step.
-    if (cgroup) return spawnViaExecStep({ command: spec.command, cwd: spec.cwd, env: spec.env, cgroup });
     const windows = this.os === 'windows';
-    const [file, ...args] = spec.command;
+    let [file, ...args] = spec.command;
+    const exe = cgroup && file ? findExecutable(file, spec.env.PATH, spec.cwd) : undefined;
+    if (cgroup && exe) {
+      // Into the run's cgroup before the command's first instruction: a shell that moves itself, then execs.
+      // Same user as the worker, so no privilege is involved; a command that cannot be found or run is spawned
+      // as is below and fails to start exactly as without a cgroup.
+      args = ['-c', 'echo $$ > "$0" || exit 126; exec "$@"', path.join(cgroup, 'cgroup.procs'), exe, ...args];
+      file = '/bin/sh';
+    }
     const child: ChildProcess = spawn(file!, args, {
       cwd: spec.cwd,
       env: spec.env,

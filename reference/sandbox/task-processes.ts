@@ -4,7 +4,8 @@
 // the session or process group of one of the run's commands (each command leads its own session).
 // What this cannot see: a process that both leaves the run's session and replaces its environment
 // (env -i, or a daemon overwriting its environ for a process title).
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunMarker {
@@ -42,18 +43,21 @@ function markerStrings(m: RunMarker): string[] {
   return out;
 }
 
-/** Live processes (not zombies, not this one) that belong to the run. */
+/** Live processes (not zombies, not this one) that belong to the run. /proc is read synchronously (an
+ * order of magnitude faster than one async read per file), yielding to the event loop every 256 processes. */
 export async function runProcesses(scope: RunScope, procRoot = '/proc'): Promise<number[]> {
   const wanted = markerStrings(scope.marker);
   const sessions = new Set(scope.sessions ?? []);
   const found: number[] = [];
+  let seen = 0;
   for (const entry of await readdir(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
+    if (++seen % 256 === 0) await new Promise((r) => setImmediate(r));
     const pid = Number(entry);
     if (pid === process.pid) continue;
     let stat: Omit<ProcStat, 'pid'> | undefined;
     try {
-      stat = parseStat(await readFile(`${procRoot}/${entry}/stat`, 'utf8'));
+      stat = parseStat(readFileSync(`${procRoot}/${entry}/stat`, 'utf8'));
     } catch {
       continue; // exited while we looked
     }
@@ -64,7 +68,7 @@ export async function runProcesses(scope: RunScope, procRoot = '/proc'): Promise
     }
     let environ: string;
     try {
-      environ = await readFile(`${procRoot}/${entry}/environ`, 'latin1');
+      environ = readFileSync(`${procRoot}/${entry}/environ`, 'latin1');
     } catch {
       continue; // another user's process (EACCES) or gone
     }
