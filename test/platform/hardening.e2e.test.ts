@@ -23,13 +23,13 @@ import {
 } from '../reference/harness.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasTools = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
+const hasTools = spawnSync('sh', ['-c', 'command -v useradd userdel']).status === 0;
 const hasCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const hasPerl = spawnSync('sh', ['-c', 'command -v perl']).status === 0;
 const RACE_ARTIFACTS = 60;
 const sh = (script: string) => ['/bin/sh', '-c', script];
 const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
-const skipReason = !isRoot ? 'needs root on Linux' : 'needs setpriv, useradd and userdel';
+const skipReason = !isRoot ? 'needs root on Linux' : 'needs useradd and userdel';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -59,7 +59,7 @@ async function liveLogUrl(h: Harness, taskId: string): Promise<string> {
 
 if (!isRoot || !hasTools) console.log(`hardening.e2e: skipped (${skipReason})`);
 
-describe.skipIf(!isRoot || !hasTools)('sandbox hardening through tc-worker (root, setpriv, useradd)', () => {
+describe.skipIf(!isRoot || !hasTools)('sandbox hardening through tc-worker (root, useradd)', () => {
   let h: Harness;
   let result: { code: number | null; stderr: string };
   const ids: Record<string, string> = {};
