@@ -2,7 +2,7 @@
 // static client and signing keys, run the selected cases (at most --jobs at a time, each on its own
 // task queue) and hand the finished records to the reporters.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
@@ -81,6 +81,9 @@ export async function makeKeys(dir: string): Promise<{ openpgp: string; ed25519:
 export async function run(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runDir = mkdtempSync(join(tmpdir(), 'tc-kit-run-'));
+  // Traversable (not listable) by others: a task user enters its task directory as itself, as generic-worker's
+  // commands do (Go's exec changes directory after switching credentials), so every parent must let it pass.
+  chmodSync(runDir, 0o711);
   const filesDir = join(runDir, 'files');
   mkdirSync(filesDir, { recursive: true });
   const workerClient = { clientId: WORKER_CLIENT_ID, accessToken: randomToken() };

@@ -1,10 +1,15 @@
 // Creating artifacts on the Queue: `s3` uploads (createArtifact then PUT to putUrl, as generic-worker does),
-// plus `error`, `reference` and `link` artifacts. Files are streamed: when gzip applies the file is
-// compressed to a temporary file first (S3 needs Content-Length), then that file is streamed on each attempt.
+// plus `error`, `reference` and `link` artifacts. Data comes from an UploadSource: a descriptor the worker
+// opened and checked itself, or bytes in memory, never a path opened again later. It is streamed: when gzip
+// applies it is compressed to a temporary file in the worker's own scratch directory first (S3 needs
+// Content-Length), then that file is streamed on each attempt. If the scratch file cannot be written (disk
+// full) the data is sent uncompressed instead, straight from the source.
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
@@ -45,9 +50,31 @@ export function guessContentType(path: string): string {
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
 
+/** Bytes to upload, readable from the start as often as an upload needs (one stream per attempt). */
+export interface UploadSource {
+  size: number;
+  open(): Readable;
+}
+
+export function bufferSource(data: Buffer | string): UploadSource {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  return { size: buf.length, open: () => Readable.from([buf]) };
+}
+
+/** Positional reads from a descriptor the caller keeps open (and closes after the upload). */
+export function descriptorSource(fd: number, size: number): UploadSource {
+  return {
+    size,
+    open: () =>
+      size > 0 ? createReadStream('', { fd, start: 0, end: size - 1, autoClose: false }) : Readable.from([]),
+  };
+}
+
 export interface S3Upload {
   name: string;
-  path: string;
+  /** The data; or `path`, a file of the worker's own that the uploader opens once itself. */
+  source?: UploadSource;
+  path?: string;
   contentType: string;
   expires: string;
   /** Content-Encoding of the upload; `gzip: true|false` is the older spelling of gzip|identity. */
@@ -55,10 +82,44 @@ export interface S3Upload {
   gzip?: boolean;
 }
 
+/** What was uploaded: the SHA-256 and length of the data before any Content-Encoding. */
+export interface Uploaded {
+  sha256: string;
+  size: number;
+  encoding: ContentEncoding;
+}
+
+/** Errors that mean "the scratch directory has no room": the upload then goes out uncompressed. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EFBIG']);
+
+function hashing(hash: Hash): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+}
+
+async function sha256Of(source: UploadSource): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(source.open(), hash);
+  return hash.digest('hex');
+}
+
+export interface UploaderOptions {
+  /** Where gzip scratch files go (the worker's own directory, not one tasks write to); default os.tmpdir(). */
+  scratchDir?: string;
+  /** Told when an upload had to fall back (e.g. sent uncompressed because the disk is full). */
+  warn?: (message: string) => void;
+}
+
 export class ArtifactUploader {
   private readonly run: RunCredentials;
   private readonly taskId: string;
   private readonly runId: number;
+  private readonly scratchDir: string;
+  private readonly warn: (message: string) => void;
   /** Number of PUT attempts per artifact. */
   attempts = 5;
   /** Set when the run was cancelled: nothing more is sent for it. */
@@ -66,10 +127,12 @@ export class ArtifactUploader {
   /** Data goes through the object service instead of S3 (config createObjectArtifacts). */
   useObject = false;
 
-  constructor(run: RunCredentials, taskId: string, runId: number) {
+  constructor(run: RunCredentials, taskId: string, runId: number, options: UploaderOptions = {}) {
     this.run = run;
     this.taskId = taskId;
     this.runId = runId;
+    this.scratchDir = options.scratchDir ?? tmpdir();
+    this.warn = options.warn ?? (() => {});
   }
 
   private create(name: string, body: Record<string, unknown>): Promise<any> {
@@ -89,75 +152,111 @@ export class ArtifactUploader {
     await this.create(name, { storageType: 'link', artifact, contentType, expires });
   }
 
+  /** The upload's source: the one given, or the file at `path` opened once now. */
+  private async withSource<T>(u: S3Upload, f: (source: UploadSource) => Promise<T>): Promise<T> {
+    if (u.source) return f(u.source);
+    if (!u.path) throw new Error(`artifact ${u.name}: neither a source nor a path to upload`);
+    const fh: FileHandle = await open(u.path, 'r');
+    try {
+      const { size } = await fh.stat();
+      return await f(descriptorSource(fh.fd, size));
+    } finally {
+      await fh.close();
+    }
+  }
+
   /**
-   * Upload a file as an `object` artifact: createArtifact, then the object service's upload (with the
+   * Upload as an `object` artifact: createArtifact, then the object service's upload (with the
    * credentials and uploadId the Queue returned, unchanged), then finishArtifact. Content-Encoding does
    * not apply to object artifacts.
    */
-  async object(u: S3Upload): Promise<void> {
-    if (this.disabled) return;
-    const { size } = await stat(u.path);
-    const res = await this.create(u.name, {
-      storageType: 'object',
-      contentType: u.contentType,
-      expires: u.expires,
-      contentLength: size,
+  async object(u: S3Upload): Promise<Uploaded | undefined> {
+    if (this.disabled) return undefined;
+    return this.withSource(u, async (source) => {
+      const sha256 = await sha256Of(source);
+      const res = await this.create(u.name, {
+        storageType: 'object',
+        contentType: u.contentType,
+        expires: u.expires,
+        contentLength: source.size,
+      });
+      const object = new taskcluster.Object({ rootUrl: this.run.rootUrl, credentials: res.credentials });
+      await taskcluster.upload({
+        projectId: res.projectId,
+        name: res.name,
+        contentType: u.contentType,
+        contentLength: source.size,
+        expires: res.expires,
+        object,
+        uploadId: res.uploadId,
+        streamFactory: async () => source.open(),
+      });
+      await this.run.queue.finishArtifact(this.taskId, String(this.runId), u.name, { uploadId: res.uploadId });
+      return { sha256, size: source.size, encoding: 'identity' as const };
     });
-    const object = new taskcluster.Object({ rootUrl: this.run.rootUrl, credentials: res.credentials });
-    await taskcluster.upload({
-      projectId: res.projectId,
-      name: res.name,
-      contentType: u.contentType,
-      contentLength: size,
-      expires: res.expires,
-      object,
-      uploadId: res.uploadId,
-      streamFactory: async () => createReadStream(u.path),
-    });
-    await this.run.queue.finishArtifact(this.taskId, String(this.runId), u.name, { uploadId: res.uploadId });
   }
 
-  /** A file's data: an `s3` artifact, or an `object` one when useObject is set. */
-  async s3(u: S3Upload): Promise<void> {
-    if (this.disabled) return;
+  /** Data as an `s3` artifact, or an `object` one when useObject is set. */
+  async s3(u: S3Upload): Promise<Uploaded | undefined> {
+    if (this.disabled) return undefined;
     if (this.useObject) return this.object(u);
-    let file = u.path;
-    let tmp: string | undefined;
-    try {
-      const encoding: ContentEncoding = u.encoding ?? (u.gzip ? 'gzip' : 'identity');
-      const gzip = encoding === 'gzip';
-      if (gzip) {
-        tmp = await mkdtemp(join(tmpdir(), 'tc-worker-gz-'));
-        file = join(tmp, 'body.gz');
-        await pipeline(createReadStream(u.path), createGzip(), createWriteStream(file));
-      }
-      const { size } = await stat(file);
-      for (let attempt = 1; ; attempt++) {
-        // A fresh putUrl each attempt: they expire, and createArtifact with identical values is idempotent.
-        const res = await this.create(u.name, {
-          storageType: 's3',
-          contentType: u.contentType,
-          expires: u.expires,
-          contentLength: size,
-        });
-        try {
-          const headers: Record<string, string> = {
-            'content-type': u.contentType,
-            'content-length': String(size),
-            'content-encoding': encoding, // identity is sent too, as current generic-worker does
-          };
-          const put = await request(res.putUrl, { method: 'PUT', headers, body: createReadStream(file) });
-          await put.body.dump();
-          // 400 is retried too: S3 answers it for transient upload problems (generic-worker bug 1394557).
-          if (put.statusCode >= 200 && put.statusCode < 300) return;
-          throw new Error(`PUT ${u.name} answered HTTP ${put.statusCode}`);
-        } catch (err) {
-          if (attempt >= this.attempts) throw err;
-          await sleep(Math.min(100 * 2 ** attempt, 5000));
+    return this.withSource(u, async (source) => {
+      let encoding: ContentEncoding = u.encoding ?? (u.gzip ? 'gzip' : 'identity');
+      let body: UploadSource = source;
+      let sha256: string | undefined;
+      let tmp: string | undefined;
+      try {
+        if (encoding === 'gzip') {
+          try {
+            tmp = await mkdtemp(join(this.scratchDir, 'gz-'));
+            const file = join(tmp, 'body.gz');
+            const hash = createHash('sha256');
+            await pipeline(source.open(), hashing(hash), createGzip(), createWriteStream(file, { mode: 0o600 }));
+            sha256 = hash.digest('hex');
+            body = { size: (await stat(file)).size, open: () => createReadStream(file) };
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (!code || !NO_ROOM.has(code)) throw err;
+            this.warn(
+              `Uploading artifact ${u.name} uncompressed: no room to compress it in ${this.scratchDir} (${code})`,
+            );
+            encoding = 'identity';
+            body = source;
+            sha256 = undefined;
+          }
         }
+        for (let attempt = 1; ; attempt++) {
+          // A fresh putUrl each attempt: they expire, and createArtifact with identical values is idempotent.
+          const res = await this.create(u.name, {
+            storageType: 's3',
+            contentType: u.contentType,
+            expires: u.expires,
+            contentLength: body.size,
+          });
+          try {
+            const headers: Record<string, string> = {
+              'content-type': u.contentType,
+              'content-length': String(body.size),
+              'content-encoding': encoding, // identity is sent too, as current generic-worker does
+            };
+            // Uncompressed, the bytes sent are the data: hash them on the way (each attempt afresh).
+            const hash = sha256 === undefined ? createHash('sha256') : undefined;
+            const stream = hash ? body.open().pipe(hashing(hash)) : body.open();
+            const put = await request(res.putUrl, { method: 'PUT', headers, body: stream });
+            await put.body.dump();
+            // 400 is retried too: S3 answers it for transient upload problems (generic-worker bug 1394557).
+            if (put.statusCode >= 200 && put.statusCode < 300) {
+              return { sha256: sha256 ?? hash!.digest('hex'), size: source.size, encoding };
+            }
+            throw new Error(`PUT ${u.name} answered HTTP ${put.statusCode}`);
+          } catch (err) {
+            if (attempt >= this.attempts) throw err;
+            await sleep(Math.min(100 * 2 ** attempt, 5000));
+          }
+        }
+      } finally {
+        if (tmp) await rm(tmp, { recursive: true, force: true });
       }
-    } finally {
-      if (tmp) await rm(tmp, { recursive: true, force: true });
-    }
+    });
   }
 }

@@ -1,6 +1,7 @@
 // Loads and validates the worker config (schemas/config.schema.json): exit 64 when the file cannot be
 // read or parsed, 73 when it parses but is invalid. Defaults come from the schema, so `--help` and the
-// loader agree. Secrets (accessToken, livelogSecret) are masked wherever the config is shown.
+// loader agree. Secrets (accessToken, livelogSecret) are masked wherever the config is shown. Before
+// tasks run as other OS users, the config and the key files it names are made private (exit 77).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, ExitError } from './exit-codes.ts';
@@ -186,4 +187,46 @@ export function loadConfig(file: string, os: OsName): ResolvedConfig {
     );
   }
   return validateConfig(raw, os, abs);
+}
+
+/** Files that hold the worker's secrets: the config itself (permanent accessToken) and the private keys it names. */
+export function secretFiles(cfg: ResolvedConfig): { file: string; what: string }[] {
+  const out: { file: string; what: string }[] = [];
+  if (cfg.configFile && cfg.configFile !== '<inline>') out.push({ file: cfg.configFile, what: 'config file' });
+  if (cfg.signingKeyLocation) out.push({ file: resolve(cfg.signingKeyLocation), what: 'signingKeyLocation' });
+  if (cfg.ed25519SigningKeyLocation)
+    out.push({ file: resolve(cfg.ed25519SigningKeyLocation), what: 'ed25519SigningKeyLocation' });
+  if (cfg.livelogKey) out.push({ file: resolve(cfg.livelogKey), what: 'livelogKey' });
+  return out;
+}
+
+/**
+ * Before tasks run as other OS users: make every secret file private to the worker (generic-worker's
+ * fileutil.SecureFiles at start-up: owner = the worker's user, mode 0600), then check it holds. A key
+ * file that does not exist is left to the feature that needs it; anything else that fails exits 77
+ * (generic-worker multiuser CANT_SECURE_CONFIG) naming the file. Returns what had to be changed.
+ */
+export async function secureSecretFiles(
+  cfg: ResolvedConfig,
+  makePrivate: (file: string) => Promise<void>,
+  /** Whether only the worker's user can read or change the file; without it, every file is made private. */
+  isPrivate?: (file: string) => Promise<boolean>,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const { file, what } of secretFiles(cfg)) {
+    try {
+      if (isPrivate && (await isPrivate(file))) continue;
+      await makePrivate(file);
+      if (isPrivate && !(await isPrivate(file))) throw new Error('other users can still read or change it');
+      changed.push(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && what !== 'config file') continue;
+      throw new ExitError(
+        ExitCode.CANT_SECURE_CONFIG,
+        `Not able to secure ${what} '${file}' so that task users cannot read it: ${(e as Error).message}`,
+      );
+    }
+  }
+  return changed;
 }

@@ -14,6 +14,7 @@ export const ExitCode = {
   WORKER_SHUTDOWN: 72,
   INVALID_CONFIG: 73,
   CANT_GRANT_CONTROL_OF_WINSTA_AND_DESKTOP: 74,
+  CANT_SECURE_CONFIG: 77,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -40,6 +41,11 @@ export const exitCodeTable: ReadonlyArray<[number, string]> = [
   [72, 'The worker was told to shut down (SIGTERM): running tasks were resolved exception/worker-shutdown.'],
   [73, 'The config provided to the worker is invalid (the message names the property).'],
   [74, 'Could not grant the provided SID full control of interactive window stations and desktop (Windows only).'],
+  [
+    77,
+    'Not able to make the config file (or a private key file it names) unreadable by task users ' +
+      '(runTasksAsCurrentUser: false); the message names the file. generic-worker multiuser: CANT_SECURE_CONFIG.',
+  ],
 ];
 
 /** An error that ends the process with a given exit code. */

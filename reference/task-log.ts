@@ -1,32 +1,90 @@
 // The task log in generic-worker's format (generic-worker-behaviour.md §3.2), written straight to disk
 // (`<taskDir>/generic-worker/live_backing.log`) so nothing is held in memory; live-log readers subscribe
 // to the bytes written after they joined.
+// The file is opened once, before any task process exists, and from then on only used through that
+// descriptor: the upload and the live log read it back with positional reads, so a task that swaps the
+// directory or plants a link under the same name changes nothing the worker reads. When the disk refuses
+// a write (ENOSPC, EDQUOT, EIO) the log keeps the rest (up to TAIL_LIMIT) in memory, so the reason still
+// reaches the uploaded log, and `failure` tells the run.
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+
+/** What is kept in memory once the disk refused the log; the rest is counted, not kept. */
+const TAIL_LIMIT = 1024 * 1024;
+
+/** A fixed range of the log (disk bytes, then the in-memory tail) to read as often as needed. */
+export interface LogSnapshot {
+  size: number;
+  open(): Readable;
+}
 
 export class TaskLog extends EventEmitter {
   readonly path: string;
   private fd: number | undefined;
-  /** Bytes written so far. */
-  size = 0;
+  private writable = true;
+  /** Bytes on disk. */
+  private onDisk = 0;
+  private readonly tail: Buffer[] = [];
+  private tailBytes = 0;
+  private dropped = 0;
+  /** The first write the disk refused; later output goes to the in-memory tail. */
+  failure: NodeJS.ErrnoException | undefined;
 
   constructor(path: string) {
     super();
     this.path = path;
-    this.fd = openSync(path, 'w', 0o644);
+    // O_EXCL: the worker has just created the directory; anything already there is not ours to write to.
+    this.fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  }
+
+  /** Bytes written so far (on disk plus the in-memory tail). */
+  get size(): number {
+    return this.onDisk + this.tailBytes;
   }
 
   get closed(): boolean {
-    return this.fd === undefined;
+    return !this.writable;
   }
 
   /** Raw bytes (command output). Synchronous so a reader that saw `size` can read exactly that much. */
   write(chunk: Buffer | string): void {
-    if (this.fd === undefined) return;
+    if (!this.writable) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    writeSync(this.fd, buf);
-    this.size += buf.length;
+    let done = 0;
+    if (!this.failure && this.fd !== undefined) {
+      try {
+        while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, this.onDisk + done);
+      } catch (error) {
+        this.failure = error as NodeJS.ErrnoException;
+        this.onDisk += done;
+        this.keep(buf.subarray(done));
+        this.emit('data', buf);
+        this.emit('failure', this.failure);
+        return;
+      }
+      this.onDisk += done;
+    } else {
+      this.keep(buf);
+    }
     this.emit('data', buf);
+  }
+
+  private keep(buf: Buffer): void {
+    const room = TAIL_LIMIT - this.tailBytes;
+    if (room <= 0) {
+      this.dropped += buf.length;
+      return;
+    }
+    const kept = buf.length > room ? Buffer.from(buf.subarray(0, room)) : Buffer.from(buf);
+    this.tail.push(kept);
+    this.tailBytes += kept.length;
+    this.dropped += buf.length - kept.length;
+  }
+
+  /** Bytes the log lost entirely (neither on disk nor kept in memory). */
+  get lostBytes(): number {
+    return this.dropped;
   }
 
   private lines(prefix: string, message: string): void {
@@ -51,11 +109,41 @@ export class TaskLog extends EventEmitter {
     this.lines('[taskcluster:error]', message);
   }
 
+  /** The first `upTo` bytes (default: everything so far), read through the worker's own descriptor. */
+  snapshot(upTo = this.size): LogSnapshot {
+    const size = Math.min(upTo, this.size);
+    const diskPart = Math.min(size, this.onDisk);
+    const tailPart = Buffer.concat(this.tail).subarray(0, size - diskPart);
+    const fd = this.fd;
+    return {
+      size,
+      open: () => {
+        const out = new PassThrough();
+        const head =
+          diskPart > 0 && fd !== undefined
+            ? createReadStream('', { fd, start: 0, end: diskPart - 1, autoClose: false })
+            : Readable.from([]);
+        head.once('error', (e: Error) => out.destroy(e));
+        head.once('end', () => out.end(tailPart));
+        head.pipe(out, { end: false });
+        return out;
+      },
+    };
+  }
+
+  /** No more writes (readers are told the log ended); the descriptor stays open for reading. */
   close(): void {
+    if (!this.writable) return;
+    this.writable = false;
+    this.emit('close');
+  }
+
+  /** Close the descriptor: after the upload, once nothing reads the log any more. */
+  dispose(): void {
+    this.close();
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
-    this.emit('close');
   }
 }
 

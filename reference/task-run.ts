@@ -2,6 +2,10 @@
 // check that a requested feature is enabled, that the task has its scopes and that no two features reserve
 // one artifact name, then start it; on the first error stop starting, then stop every started feature in
 // reverse order, and finally resolve the run (nothing is reported for a run that was cancelled).
+// Between the commands and the stops, everything the run started is killed (also processes that left
+// the commands' process groups), so nothing the task left running can change the files that are then
+// read and uploaded. A shutdown (SIGTERM) that arrives while features stop still resolves the run
+// exception/worker-shutdown: generic-worker's aborted state refuses reportCompleted (taskstatus.go).
 import type { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { arch, platform as osPlatform } from 'node:os';
@@ -14,6 +18,7 @@ import type { Platform, RunningProcess, TaskUser } from './platform/platform.ts'
 import { RunCredentials, type TaskCredentials } from './queue.ts';
 import { Reclaimer } from './reclaimer.ts';
 import { scopesSatisfied } from './scopes.ts';
+import { writeOwner } from './sandbox/owner.ts';
 import { TaskLog } from './task-log.ts';
 import { VERSION } from './version.ts';
 
@@ -96,6 +101,8 @@ export interface RunDeps {
   workerEvents: EventEmitter;
   logger: WorkerLogger;
   shuttingDown?: () => boolean;
+  /** The worker's own scratch directory (gzip before upload); not a place tasks are pointed at. */
+  scratchDir?: string;
 }
 
 /** A feature's payload spelling (`taskcluster-proxy` → `taskclusterProxy`), as generic-worker names features. */
@@ -124,19 +131,40 @@ function header(ctx: TaskContext): string {
 }
 
 export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResult> {
-  const { config, platform, logger } = deps;
+  const { config } = deps;
   const taskId = claim.status.taskId;
   const runId = claim.runId;
   const taskDir = resolve(config.tasksDir, `task_${taskId.slice(0, 10)}_${runId}`);
   await rm(taskDir, { recursive: true, force: true });
   await mkdir(join(taskDir, 'generic-worker'), { recursive: true, mode: 0o700 });
+  // Who holds this directory: a worker starting later on the same tasksDir leaves it alone while we live.
+  await writeOwner(join(taskDir, 'generic-worker'));
   const log = new TaskLog(join(taskDir, 'generic-worker', 'live_backing.log'));
+  try {
+    return await runWithLog(claim, deps, taskDir, log);
+  } finally {
+    log.dispose();
+    if (config.cleanUpTaskDirs) await rm(taskDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+async function runWithLog(claim: TaskClaim, deps: RunDeps, taskDir: string, log: TaskLog): Promise<RunResult> {
+  const { config, platform, logger } = deps;
+  const taskId = claim.status.taskId;
+  const runId = claim.runId;
   const credentials = new RunCredentials(config.rootUrl, claim.credentials);
-  const uploader = new ArtifactUploader(credentials, taskId, runId);
+  const uploader = new ArtifactUploader(credentials, taskId, runId, {
+    scratchDir: deps.scratchDir,
+    warn: (message) => log.warn(message),
+  });
   uploader.useObject = config.createObjectArtifacts;
 
   const procs = new Set<RunningProcess>();
+  /** Pids of every command started: each leads its own session, which its children stay in unless they leave. */
+  const sessions: number[] = [];
   let abortReason: TaskError | RunLost | undefined;
+  /** Set once the features are stopping: an abort then is recorded at once (no command is left to end it). */
+  let stopping = false;
   const ctx: TaskContext = {
     config,
     platform,
@@ -167,9 +195,11 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
       if (reason instanceof RunLost) uploader.disabled = true;
       log.error('Aborting task...');
       for (const p of procs) p.killTree().catch((e) => logger.error({ err: e, taskId }, 'kill failed'));
+      if (stopping) record(reason);
     },
     track(proc) {
       procs.add(proc);
+      if (proc.pid !== undefined) sessions.push(proc.pid);
       if (abortReason) proc.killTree().catch(() => {});
       return () => procs.delete(proc);
     },
@@ -192,8 +222,20 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
   });
   reclaimer.start();
 
+  // Out of disk for the task log: the output is being lost, so the run cannot count as completed. The
+  // log keeps the rest in memory (task-log.ts), so this reason still reaches the uploaded log.
+  log.once('failure', (error: NodeJS.ErrnoException) => {
+    logger.error({ taskId, runId, err: error.message }, 'task log could not be written');
+    ctx.abort(
+      new TaskError(
+        'failed',
+        `The task log could not be written to ${log.path} (${error.code ?? 'error'}: ${error.message}); the task was stopped`,
+      ),
+    );
+  });
+
   let firstError: TaskError | undefined;
-  const record = (err: unknown) => {
+  function record(err: unknown): void {
     if (err instanceof RunLost) {
       log.error(err.message);
       return;
@@ -205,7 +247,7 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
     if (!(err instanceof TaskError)) logger.error({ taskId, runId, err: String(err) }, 'internal error in task run');
     log.error(te.message);
     firstError ??= te;
-  };
+  }
   const outcome = (): Outcome => ({
     resolution: firstError ? (firstError.reason === 'failed' ? 'failed' : 'exception') : 'completed',
     reason: firstError?.reason,
@@ -214,6 +256,14 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
   });
 
   log.info(header(ctx));
+  if (platform.startRun) {
+    try {
+      log.info(`Processes of this run are tracked by ${await platform.startRun({ taskDir, taskId, runId, sessions })}`);
+    } catch (e) {
+      // The environment-marker scan at the end of the run still applies.
+      log.warn(`Could not set up process tracking for this run: ${(e as Error).message}`);
+    }
+  }
   const started: TaskFeature[] = [];
   try {
     for (const f of deps.features) {
@@ -265,12 +315,36 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
     }
     if (abortReason && !firstError && !(abortReason instanceof RunLost)) record(abortReason);
   } finally {
+    stopping = true;
+    await killLeftovers();
     for (const tf of started.reverse()) {
       try {
         await tf.stop(outcome());
       } catch (e) {
         record(e);
       }
+    }
+  }
+  // SIGTERM after the abort feature stopped listening (during the backing log's upload) still counts.
+  if (!firstError && !abortReason && ctx.shuttingDown()) {
+    record(new TaskError('worker-shutdown', 'graceful termination requested, without time to finish tasks'));
+  }
+
+  /** Everything the run started and left running, killed before any feature reads the task's files. */
+  async function killLeftovers(): Promise<void> {
+    if (!platform.killRunProcesses) return;
+    try {
+      const r = await platform.killRunProcesses({ user: ctx.taskUser, taskDir, taskId, runId, sessions });
+      if (r.killed > 0) log.info(`Killed ${r.killed} process(es) the task left running`);
+      if (r.refused.length > 0) {
+        log.warn(
+          `Could not kill ${r.refused.length} process(es) of the task (not the worker's to signal): ${r.refused.join(', ')}`,
+        );
+      }
+    } catch (e) {
+      record(
+        new TaskError('internal-error', `Could not stop the processes the task left running: ${(e as Error).message}`),
+      );
     }
   }
 
@@ -295,7 +369,6 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
     // Already resolved elsewhere (e.g. cancelled between the last reclaim and now): log, keep serving.
     logger.warn({ taskId, runId, err: (e as Error).message }, 'Not updating status of task: report call failed');
   }
-  if (config.cleanUpTaskDirs) await rm(taskDir, { recursive: true, force: true }).catch(() => {});
   logger.info({ taskId, runId, resolution: result.resolution, reason: result.reason }, 'task resolved');
   return result;
 }

@@ -1,16 +1,21 @@
 // The claim loop (generic-worker-behaviour.md §8.1, §6.1): claimWork with the permanent credentials
 // (one task at a time), run it, repeat; sleep between empty polls. Exit 0 when numberOfTasksToRun is
 // reached, 68 after idleTimeoutSecs without a claim, 71 after SIGINT (current task finished first), 72 after
-// SIGTERM (running task aborted with exception/worker-shutdown), 69 on an internal error.
+// SIGTERM (running task aborted with exception/worker-shutdown), 69 on an internal error, 77 when tasks
+// would run as other OS users while they could read the config or a key file.
+// The worker keeps its own scratch files (gzip before upload) in a private directory in tasksDir, the
+// disk it keeps free between tasks, not in the TMPDIR tasks are given; it goes when the worker exits.
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { redactConfig, type ResolvedConfig } from './config.ts';
-import { ExitCode } from './exit-codes.ts';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { redactConfig, type ResolvedConfig, secureSecretFiles } from './config.ts';
+import { ExitCode, ExitError } from './exit-codes.ts';
 import { createFeatures, type WorkerFeature } from './features/index.ts';
 import { freeDiskSpaceBeforeClaim } from './features/mounts.ts';
 import { NotEnoughDiskSpace } from './mounts/disk-space.ts';
 import type { Platform } from './platform/platform.ts';
+import { SCRATCH_PREFIX } from './sandbox/leftovers.ts';
+import { writeOwner } from './sandbox/owner.ts';
 import { claimWork, newQueue, permanentCredentials, type QueueClient } from './queue.ts';
 import { TerminationCheck } from './should-terminate.ts';
 import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
@@ -81,8 +86,43 @@ export class Worker {
   async run(): Promise<number> {
     const cfg = this.cfg;
     this.logger.info({ config: redactConfig(cfg) }, 'worker starting');
-    for (const d of [cfg.tasksDir, cfg.cachesDir, cfg.downloadsDir]) await mkdir(resolve(d), { recursive: true });
-    for (const f of this.features) await f.initialise?.(cfg);
+    try {
+      if (!cfg.runTasksAsCurrentUser) await this.secureSecrets();
+      for (const d of [cfg.tasksDir, cfg.cachesDir, cfg.downloadsDir]) await mkdir(resolve(d), { recursive: true });
+      for (const f of this.features) await f.initialise?.(cfg);
+    } catch (e) {
+      if (!(e instanceof ExitError)) throw e;
+      this.logger.error({ exitCode: e.exitCode }, e.message);
+      return e.exitCode;
+    }
+    // After the start-up purge (sandbox feature), which removes dead workers' scratch directories.
+    const scratchDir = await mkdtemp(join(resolve(cfg.tasksDir), SCRATCH_PREFIX));
+    try {
+      await writeOwner(scratchDir);
+      return await this.loop(scratchDir);
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  /** The config and key files, private to the worker before any task runs as another user (exit 77). */
+  private async secureSecrets(): Promise<void> {
+    const posix = this.platform.os !== 'windows';
+    const uid = process.getuid?.();
+    const isPrivate = posix
+      ? async (file: string) => {
+          const st = await stat(file);
+          return (st.mode & 0o077) === 0 && (uid === undefined || st.uid === uid);
+        }
+      : undefined;
+    const changed = await secureSecretFiles(this.cfg, (f) => this.platform.makePrivate(f), isPrivate);
+    for (const file of changed) {
+      this.logger.warn({ file }, `made ${file} private to the worker's user (mode 0600) so task users cannot read it`);
+    }
+  }
+
+  private async loop(scratchDir: string): Promise<number> {
+    const cfg = this.cfg;
 
     const taskQueueId = `${cfg.provisionerId}/${cfg.workerType}`;
     const termination = new TerminationCheck(cfg);
@@ -148,6 +188,7 @@ export class Worker {
             workerEvents: this.events,
             logger: this.logger,
             shuttingDown: () => this.stopReason === 'sigterm',
+            scratchDir,
           });
           this.results.push(result);
         } catch (e) {

@@ -1,17 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as openpgp from 'openpgp';
 import slugid from 'slugid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Upload } from '../artifact-upload.ts';
 import { chainOfTrustFeature, KEY_NOT_SECURE_MESSAGE } from '../features/chain-of-trust.ts';
+import { TaskLog } from '../task-log.ts';
 import type { TaskContext } from '../task-run.ts';
 import { ed25519PrivateKeyFromSeed, ed25519PublicKeyBase64, ed25519PublicKeyPem } from './keys.ts';
 import { COT_ASC, COT_JSON, COT_SIG, verifyChainOfTrust } from './verify.ts';
@@ -97,7 +99,8 @@ async function harness(opts: { canRead?: boolean; asCurrentUser?: boolean; noUse
   const taskDir = await mkdtemp(path.join(work, 'task-'));
   await mkdir(path.join(taskDir, 'generic-worker'));
   const logPath = path.join(taskDir, 'generic-worker', 'live_backing.log');
-  await writeFile(logPath, '[taskcluster 2026-01-01T00:00:00.000Z] === Task Starting ===\n');
+  const log = new TaskLog(logPath);
+  log.write('[taskcluster 2026-01-01T00:00:00.000Z] === Task Starting ===\n');
   const uploads: S3Upload[] = [];
   const ctx = {
     config: {
@@ -116,7 +119,7 @@ async function harness(opts: { canRead?: boolean; asCurrentUser?: boolean; noUse
     task,
     payload: task.payload,
     taskDir,
-    log: { path: logPath },
+    log,
     taskUser: opts.noUser ? undefined : { name: 'task_1', home: '/home/task_1', groups: [] },
     cancelled: false,
     platform: {
@@ -124,9 +127,17 @@ async function harness(opts: { canRead?: boolean; asCurrentUser?: boolean; noUse
       userCanRead: async () => opts.canRead ?? false,
     },
     uploader: {
+      // Serves what the worker handed over: its own file by path, or the bytes of a source, as uploaded.
       async s3(u: S3Upload) {
         uploads.push(u);
-        served.set(u.name, u.path);
+        const bytes = u.source ? await buffer(u.source.open()) : await readFile(u.path!);
+        let file = u.path;
+        if (!file) {
+          file = path.join(work, `served-${served.size}-${path.basename(u.name)}`);
+          await writeFile(file, bytes);
+        }
+        served.set(u.name, file);
+        return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, encoding: 'gzip' };
       },
     },
   } as unknown as TaskContext;

@@ -3,9 +3,15 @@
 // (contentType guessed from the extension, gzip unless already compressed). A missing path gives an `error`
 // artifact file-missing-on-worker; a path leaving the task directory (`..`, absolute outside it, symlink) is never read
 // and gives invalid-resource-on-worker. Either fails the task. Names other features reserve are skipped.
-import { opendir, realpath, stat } from 'node:fs/promises';
+// Every file is opened once (non-blocking, so a FIFO cannot stall the worker), then what was opened is
+// checked on the descriptor (a regular file, really inside the task directory, readable by the task user)
+// and uploaded from that descriptor: a task swapping names for links cannot make the check and the read
+// see different files. The run's processes are killed before this feature's stop runs (task-run.ts).
+import { constants } from 'node:fs';
+import { type FileHandle, open, opendir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type ContentEncoding, chooseEncoding, guessContentType } from '../artifact-upload.ts';
+import { type ContentEncoding, chooseEncoding, descriptorSource, guessContentType } from '../artifact-upload.ts';
+import type { TaskUser } from '../platform/platform.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { statusOf } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
@@ -62,6 +68,54 @@ async function resolveInside(taskDir: string, realRoot: string, path: string, ki
     );
   }
   return real;
+}
+
+/**
+ * Open a file the task produced and check, on the descriptor, what was opened: a regular file whose real
+ * path is inside the task directory and which the task user could read itself. Linux reads the real path
+ * from /proc/self/fd; elsewhere the path is resolved again and must name the same inode.
+ */
+async function openVerified(path: string, realRoot: string, kind: string, user: TaskUser | undefined) {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  } catch {
+    throw new ArtifactProblem('file-missing-on-worker', `Could not read file '${path}'`);
+  }
+  try {
+    const st = await fh.stat();
+    let real: string;
+    if (process.platform === 'linux') {
+      real = await readlink(`/proc/self/fd/${fh.fd}`);
+    } else {
+      real = await realpath(path);
+      const again = await stat(real);
+      if (again.ino !== st.ino || again.dev !== st.dev) real = '';
+    }
+    if (!real || !inside(realRoot, real)) {
+      throw new ArtifactProblem(
+        'invalid-resource-on-worker',
+        `${kind} artifact '${path}' resolves outside the task directory (symlink); it was not read`,
+      );
+    }
+    if (!st.isFile()) {
+      throw new ArtifactProblem(
+        'invalid-resource-on-worker',
+        `${kind} artifact '${path}' is not a regular file (a FIFO, socket or device) on the worker; it was not read`,
+      );
+    }
+    const mode = Number(st.mode);
+    if (user?.uid !== undefined && st.uid !== user.uid && !(mode & 0o004) && !(st.gid === user.gid && mode & 0o040)) {
+      throw new ArtifactProblem(
+        'invalid-resource-on-worker',
+        `${kind} artifact '${path}' is not readable by the task user ${user.name}; it was not read`,
+      );
+    }
+    return { fh, size: st.size };
+  } catch (error) {
+    await fh.close();
+    throw error;
+  }
 }
 
 function uploadFailure(name: string, err: unknown): TaskError {
@@ -166,15 +220,38 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
             continue;
           }
           for (const f of files) {
+            let opened: { fh: FileHandle; size: number };
+            try {
+              opened = await openVerified(f.path, realRoot, a.type === 'file' ? 'File' : 'Directory', ctx.taskUser);
+            } catch (e) {
+              if (!(e instanceof ArtifactProblem)) throw e;
+              if (a.type === 'directory') {
+                ctx.log.warn(`Not uploading '${f.path}' from directory artifact ${name}: ${e.message}`);
+                continue;
+              }
+              if (a.optional) ctx.log.warn(`Optional artifact ${name} not uploaded: ${e.reason}: ${e.message}`);
+              else ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
+              try {
+                await ctx.uploader.error(name, e.reason, e.message, expires);
+              } catch (ue) {
+                fail(uploadFailure(name, ue));
+              }
+              if (!a.optional)
+                fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
+              continue;
+            }
             const contentType = a.contentType ?? guessContentType(f.path);
             const encoding = chooseEncoding(f.path, a.contentEncoding);
             ctx.log.info(
               `Uploading artifact ${f.name} from file ${f.path} with content encoding "${encoding}", mime type "${contentType}" and expiry ${expires}`,
             );
             try {
-              await ctx.uploader.s3({ name: f.name, path: f.path, contentType, expires, encoding });
+              const source = descriptorSource(opened.fh.fd, opened.size);
+              await ctx.uploader.s3({ name: f.name, source, contentType, expires, encoding });
             } catch (ue) {
               fail(uploadFailure(f.name, ue));
+            } finally {
+              await opened.fh.close();
             }
           }
         }

@@ -1,5 +1,6 @@
 // On unless features.backingLog is false: the task log (written by the task run from its first line) is uploaded, gzip-encoded, as
 // public/logs/live_backing.log (or payload.logs.backing) once every later feature has stopped, i.e. before the run is resolved.
+// It is read back through the log's own descriptor (TaskLog.snapshot), never by its path in the task directory.
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import type { Feature } from './feature.ts';
@@ -31,7 +32,7 @@ export const backingLogFeature: Feature<ResolvedConfig, TaskContext, TaskContext
         ctx.log.close();
         await ctx.uploader.s3({
           name,
-          path: ctx.log.path,
+          source: ctx.log.snapshot(),
           contentType: LOG_CONTENT_TYPE,
           expires: ctx.task.expires,
           encoding: 'gzip',

@@ -3,16 +3,13 @@
 // OpenPGP (public/chainOfTrust.json.asc, key at signingKeyLocation, as 11.0.1) and/or ed25519
 // (public/chain-of-trust.json + .sig, key at ed25519SigningKeyLocation, as current generic-worker).
 // The key must be unreadable by the task user, so tasks running as the worker's own user are refused.
+// Nothing is written into the task directory: the certified log is read through the log's own descriptor
+// and the certificate and signatures are uploaded from memory, so links a task plants there lead nowhere.
 import { constants } from 'node:fs';
-import { copyFile, open, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { S3Upload } from '../artifact-upload.ts';
-import {
-  buildCertificate,
-  type CotEnvironment,
-  serialiseCertificate,
-  sha256OfFile,
-} from '../chain-of-trust/certificate.ts';
+import { bufferSource, type S3Upload, type UploadSource } from '../artifact-upload.ts';
+import { buildCertificate, type CotEnvironment, serialiseCertificate } from '../chain-of-trust/certificate.ts';
 import { KeyError, loadEd25519PrivateKey, loadOpenpgpPrivateKey } from '../chain-of-trust/keys.ts';
 import { clearSign, ed25519Sign } from '../chain-of-trust/sign.ts';
 import { CERTIFIED_LOG, COT_ASC, COT_JSON, COT_SIG } from '../chain-of-trust/verify.ts';
@@ -116,13 +113,14 @@ class ChainOfTrustTask implements TaskFeature {
   async start(): Promise<void> {
     const { ctx } = this;
     // Record the sha256 of every file uploaded from here on (payload artifacts upload in a later
-    // feature's stop, which runs before ours); hashed from the file on disk, before any gzip.
+    // feature's stop, which runs before ours): the uploader hashes the bytes it sent, before any gzip.
     const uploader = ctx.uploader;
     const s3 = uploader.s3.bind(uploader);
     const uploaded = this.uploaded;
     uploader.s3 = async (u: S3Upload) => {
-      await s3(u);
-      uploaded.set(u.name, await sha256OfFile(u.path));
+      const r = await s3(u);
+      if (r) uploaded.set(u.name, r.sha256);
+      return r;
     };
 
     const user = ctx.taskUser;
@@ -147,14 +145,11 @@ class ChainOfTrustTask implements TaskFeature {
     // Never sign with a key the task could read, and send nothing for a run that was cancelled.
     if (!this.keySafe || ctx.cancelled) return;
     const cfg = ctx.config;
-    const dir = path.join(ctx.taskDir, 'generic-worker');
     const expires = ctx.task.expires;
-    const upload = (name: string, file: string, contentType = LOG_CONTENT_TYPE) =>
-      ctx.uploader.s3({ name, path: file, contentType, expires, gzip: true });
+    const upload = (name: string, source: UploadSource, contentType = LOG_CONTENT_TYPE) =>
+      ctx.uploader.s3({ name, source, contentType, expires, gzip: true });
     try {
-      const certified = path.join(dir, 'certified.log');
-      await copyFile(ctx.log.path, certified);
-      await upload(CERTIFIED_LOG, certified);
+      await upload(CERTIFIED_LOG, ctx.log.snapshot());
 
       const cert = buildCertificate({
         artifacts: Object.fromEntries([...this.uploaded].map(([name, sha256]) => [name, { sha256 }])),
@@ -170,19 +165,14 @@ class ChainOfTrustTask implements TaskFeature {
         ? JSON.stringify(mergeUnder(extra, cert as unknown as Json), null, 2)
         : serialiseCertificate(cert);
       if (cfg.signingKeyLocation) {
-        const asc = path.join(dir, 'chainOfTrust.json.asc');
-        await writeFile(asc, await clearSign(json, await loadOpenpgpPrivateKey(cfg.signingKeyLocation)));
-        await upload(COT_ASC, asc);
+        const asc = await clearSign(json, await loadOpenpgpPrivateKey(cfg.signingKeyLocation));
+        await upload(COT_ASC, bufferSource(asc));
       }
       if (cfg.ed25519SigningKeyLocation) {
         const bytes = Buffer.from(json, 'utf8');
         const key = await loadEd25519PrivateKey(cfg.ed25519SigningKeyLocation);
-        const jsonFile = path.join(dir, 'chain-of-trust.json');
-        const sigFile = path.join(dir, 'chain-of-trust.json.sig');
-        await writeFile(jsonFile, bytes);
-        await writeFile(sigFile, ed25519Sign(bytes, key));
-        await upload(COT_JSON, jsonFile);
-        await upload(COT_SIG, sigFile, 'application/octet-stream');
+        await upload(COT_JSON, bufferSource(bytes));
+        await upload(COT_SIG, bufferSource(ed25519Sign(bytes, key)), 'application/octet-stream');
       }
     } catch (err) {
       if (err instanceof KeyError) throw new TaskError('internal-error', err.message);

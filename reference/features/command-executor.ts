@@ -46,7 +46,13 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
           const argv = typeof raw === 'string' ? [raw] : raw;
           ctx.log.info(`Executing command ${i}: ${typeof raw === 'string' ? raw : shellQuote(argv)}`);
           const t0 = Date.now();
-          const proc = ctx.platform.spawn({ command: argv, cwd: ctx.taskDir, env, user: ctx.taskUser });
+          const proc = ctx.platform.spawn({
+            command: argv,
+            cwd: ctx.taskDir,
+            env,
+            user: ctx.taskUser,
+            taskDir: ctx.taskDir,
+          });
           const untrack = ctx.track(proc);
           proc.stdout.on('data', (b: Buffer) => ctx.log.write(b));
           proc.stderr.on('data', (b: Buffer) => ctx.log.write(b));

@@ -4,7 +4,7 @@
 // public/logs/live.log; when the task ends that artifact becomes a `link` to public/logs/live_backing.log
 // (current generic-worker). The token is random per task, so no configured secret ever appears in a URL.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +33,8 @@ export class LiveLogServer {
         return;
       }
       res.writeHead(200, { 'content-type': LOG_CONTENT_TYPE, 'cache-control': 'no-cache' });
-      // Subscribe first, then stream what is on disk up to now, then the buffered and live bytes.
+      // Subscribe first, then stream what was written up to now (through the log's own descriptor, never
+      // its path, which the task could redirect), then the buffered and live bytes.
       const upTo = log.size;
       const pending: Buffer[] = [];
       let live = false;
@@ -47,7 +48,7 @@ export class LiveLogServer {
         log.off('data', onData);
         log.off('close', onClose);
       });
-      const head = upTo > 0 ? createReadStream(log.path, { start: 0, end: upTo - 1 }) : undefined;
+      const head = upTo > 0 ? log.snapshot(upTo).open() : undefined;
       const goLive = () => {
         for (const b of pending) res.write(b);
         live = true;

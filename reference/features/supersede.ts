@@ -2,8 +2,7 @@
 // service (URL used verbatim) which tasks supersede this one; when another task is listed first, upload
 // public/superseded-by.json and resolve exception/superseded without running commands. Any problem
 // talking to the service is only a warning: the task then runs normally.
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { bufferSource } from '../artifact-upload.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError, type TaskFeature } from './feature.ts';
@@ -61,11 +60,10 @@ class SupersedeTask implements TaskFeature {
       return;
     }
     if (by === undefined) return;
-    const file = path.join(ctx.taskDir, 'generic-worker', 'superseded-by.json');
-    await writeFile(file, `${JSON.stringify({ taskId: by }, null, 2)}\n`);
+    // From memory: nothing is written into the task directory, where the task could have planted a link.
     await ctx.uploader.s3({
       name: SUPERSEDED_BY,
-      path: file,
+      source: bufferSource(`${JSON.stringify({ taskId: by }, null, 2)}\n`),
       contentType: 'application/json',
       expires: ctx.task.expires,
       gzip: true,

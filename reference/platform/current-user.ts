@@ -1,18 +1,51 @@
 // Platform for tasks that run as the worker's own OS user (generic-worker's "insecure" engine, and
 // generic-worker 11's only mode outside Windows). POSIX: each command leads its own process group so the
-// whole tree dies with one kill(-pgid); Windows: tree-kill (taskkill /t /f). OS-user sandboxing lives in
-// the per-OS platforms; here those operations report that they are unavailable.
+// whole tree dies with one kill(-pgid); Windows: tree-kill (taskkill /t /f). When a run ends, what it
+// left running is found on Linux through its cgroup v2 where the worker may create one (sandbox/cgroup.ts),
+// and always through /proc (environment marker and sessions, sandbox/task-processes.ts); on macOS by the
+// commands' process groups. OS-user sandboxing lives in the per-OS platforms; here
+// those operations report that they are unavailable.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, statSync } from 'node:fs';
 import { access, chmod, constants, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
-import type { OsName, Platform, ProcessExit, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
+import { RunCgroups } from '../sandbox/cgroup.ts';
+import { killRunProcesses } from '../sandbox/task-processes.ts';
+import type {
+  KilledProcesses,
+  OsName,
+  Platform,
+  ProcessExit,
+  RunningProcess,
+  RunProcesses,
+  SpawnSpec,
+  TaskUser,
+} from './platform.ts';
 
 const execFileP = promisify(execFile);
 
 export function currentOs(): OsName {
   return process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
+}
+
+/** execvp's search, as the command's own user: a name with a slash relative to cwd, else each PATH entry. */
+export function findExecutable(file: string, pathVar: string | undefined, cwd: string): string | undefined {
+  const candidates = file.includes('/')
+    ? [path.resolve(cwd, file)]
+    : (pathVar ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir || '.', file));
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here, or not executable: the next PATH entry
+    }
+  }
+  return undefined;
 }
 
 function unsupported(what: string): Promise<never> {
@@ -22,10 +55,22 @@ function unsupported(what: string): Promise<never> {
 export class CurrentUserPlatform implements Platform {
   readonly os: OsName = currentOs();
 
+  /** Linux: per-run cgroups v2 where the worker may create them (as root, or in a delegated subtree). */
+  private readonly cgroups = new RunCgroups();
+
   spawn(spec: SpawnSpec): RunningProcess {
     if (spec.user) throw new Error('CurrentUserPlatform cannot run commands as another user');
+    const cgroup = this.os === 'linux' && spec.taskDir ? this.cgroups.cgroupOf(spec.taskDir) : undefined;
     const windows = this.os === 'windows';
-    const [file, ...args] = spec.command;
+    let [file, ...args] = spec.command;
+    const exe = cgroup && file ? findExecutable(file, spec.env.PATH, spec.cwd) : undefined;
+    if (cgroup && exe) {
+      // Into the run's cgroup before the command's first instruction: a shell that moves itself, then execs.
+      // Same user as the worker, so no privilege is involved; a command that cannot be found or run is spawned
+      // as is below and fails to start exactly as without a cgroup.
+      args = ['-c', 'echo $$ > "$0" || exit 126; exec "$@"', path.join(cgroup, 'cgroup.procs'), exe, ...args];
+      file = '/bin/sh';
+    }
     const child: ChildProcess = spawn(file!, args, {
       cwd: spec.cwd,
       env: spec.env,
@@ -87,8 +132,40 @@ export class CurrentUserPlatform implements Platform {
     return [];
   }
 
+  async startRun(run: RunProcesses): Promise<string> {
+    if (this.os === 'linux') {
+      const cgroup = await this.cgroups.create(run.taskDir);
+      return cgroup ? `cgroup v2 ${cgroup}` : 'environment marker and sessions (no writable cgroup v2)';
+    }
+    return this.os === 'darwin' ? "the commands' process groups" : "the commands' process trees";
+  }
+
+  /** Linux: the run's cgroup, then its environment marker and sessions in /proc. macOS: its commands'
+   * process groups (a process that called setsid is not found there). Windows: nothing beyond the
+   * abort's tree kill. */
+  async killRunProcesses(run: RunProcesses): Promise<KilledProcesses> {
+    if (this.os === 'linux') {
+      const inCgroup = await this.cgroups.kill(run.taskDir);
+      const r = await killRunProcesses({ marker: run, sessions: run.sessions });
+      return { killed: inCgroup + r.killed.length, refused: r.refused };
+    }
+    let killed = 0;
+    if (this.os === 'darwin') {
+      for (const pgid of run.sessions) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+          killed++;
+        } catch {
+          // the group is gone already
+        }
+      }
+    }
+    return { killed, refused: [] };
+  }
+
   async groupExists(name: string): Promise<boolean> {
     if (this.os === 'windows') return false;
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}\$?$/.test(name)) return false; // never an option to getent
     try {
       await execFileP('getent', ['group', name]);
       return true;

@@ -12,7 +12,7 @@ import type { RunningProcess, TaskUser } from './platform.ts';
 import { processAlive } from '../../test/helpers/process.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasSetpriv = existsSync('/usr/bin/setpriv') || existsSync('/bin/setpriv');
+const hasUseradd = existsSync('/usr/sbin/useradd') || existsSync('/sbin/useradd');
 
 async function collect(proc: RunningProcess): Promise<{ out: string; err: string; code: number | null }> {
   let out = '';
@@ -74,7 +74,7 @@ describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user
   });
 });
 
-describe.skipIf(!isRoot || !hasSetpriv)('LinuxPlatform OS-user sandbox (needs root and setpriv)', () => {
+describe.skipIf(!isRoot || !hasUseradd)('LinuxPlatform OS-user sandbox (needs root and useradd)', () => {
   // Its own user prefix: a tc-worker started by another test file purges every task_* user.
   const prefix = `tct${suffix}_`;
   let platform: LinuxPlatform;

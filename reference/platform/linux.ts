@@ -1,20 +1,25 @@
 // Linux: a real OS-user sandbox (runTasksAsCurrentUser: false, needs root) and, without a user,
 // the same process-group spawn for tasks run as the worker's own user. Per task: useradd
-// task_<id> with its own home; commands run through setpriv as that uid/gid with the osGroups
-// as supplementary groups; afterwards every process the uid owns is killed (also escapees from
-// the process group) and its home, its files in shared temp dirs and the account are removed.
-import { existsSync } from 'node:fs';
-import { chmod, rm, stat } from 'node:fs/promises';
+// task_<id> with its own home; commands start through the exec step (sandbox/exec-step.js, run as
+// root with an empty environment), which switches to that uid/gid with the osGroups as supplementary
+// groups before it reads the task's directory, PATH or environment; afterwards every process the uid
+// owns is killed (also escapees from the process group) and its home, its files in shared temp dirs
+// and the account are removed.
+import { chmod, chown, lstat, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
 import { killAllOf } from '../sandbox/linux-procs.ts';
 import { chownTree, removeOwned, SHARED_TEMP_DIRS } from '../sandbox/owned-files.ts';
-import { spawnPosix } from '../sandbox/posix-process.ts';
-import type { Platform, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
+import { RunCgroups } from '../sandbox/cgroup.ts';
+import { spawnPosix, spawnViaExecStep } from '../sandbox/posix-process.ts';
+import { killRunProcesses } from '../sandbox/task-processes.ts';
+import type { KilledProcesses, Platform, RunningProcess, RunProcesses, SpawnSpec, TaskUser } from './platform.ts';
 
 export const TASK_USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 /** shadow-utils accepts this (upper case included); 32 is the utmp name limit. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/;
+/** Group names the worker passes to getent/useradd (which run as root): a portable name, never an option. */
+export const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}\$?$/;
 
 export interface LinuxOptions {
   runner?: CommandRunner;
@@ -53,9 +58,10 @@ export class LinuxPlatform implements Platform {
   readonly homesDir: string;
   readonly sharedTempDirs: string[];
   readonly userPrefix: string;
-  readonly setpriv: string;
   /** Numeric supplementary gids per task user, resolved once at creation. */
   private readonly groupIds = new Map<string, number[]>();
+  /** Per-run cgroups v2, where the worker may create them. */
+  private readonly cgroups = new RunCgroups();
   /** Directories handed to a task user (task directories): the worker removes them itself after
    * uploading artifacts and the log from them, so the temp-dir sweep must not. */
   private readonly handedOver = new Map<string, Set<string>>();
@@ -65,7 +71,6 @@ export class LinuxPlatform implements Platform {
     this.homesDir = options.homesDir ?? '/home';
     this.sharedTempDirs = options.sharedTempDirs ?? SHARED_TEMP_DIRS;
     this.userPrefix = options.userPrefix ?? 'task_';
-    this.setpriv = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p)) ?? 'setpriv';
   }
 
   /**
@@ -77,23 +82,27 @@ export class LinuxPlatform implements Platform {
   }
 
   spawn(spec: SpawnSpec): RunningProcess {
-    if (!spec.user) return spawnPosix({ command: spec.command, cwd: spec.cwd, env: spec.env });
+    const cgroup = spec.taskDir ? this.cgroups.cgroupOf(spec.taskDir) : undefined;
+    if (!spec.user) {
+      if (!cgroup) return spawnPosix({ command: spec.command, cwd: spec.cwd, env: spec.env });
+      return spawnViaExecStep({ command: spec.command, cwd: spec.cwd, env: spec.env, cgroup });
+    }
     const { uid, gid } = spec.user;
     if (uid === undefined || gid === undefined) throw new Error(`task user ${spec.user.name} has no uid/gid`);
-    const groupIds = this.groupIds.get(spec.user.name) ?? [];
-    const prefix = [
-      this.setpriv,
-      `--reuid=${uid}`,
-      `--regid=${gid}`,
-      groupIds.length > 0 ? `--groups=${groupIds.join(',')}` : '--clear-groups',
-      '--',
-    ];
-    return spawnPosix({
+    return spawnViaExecStep({
       command: spec.command,
       cwd: spec.cwd,
       env: LinuxPlatform.taskUserEnv(spec.user, spec.env),
-      prefix,
+      uid,
+      gid,
+      groups: this.groupIds.get(spec.user.name) ?? [],
+      cgroup,
     });
+  }
+
+  async startRun(run: RunProcesses): Promise<string> {
+    const cgroup = await this.cgroups.create(run.taskDir);
+    return cgroup ? `cgroup v2 ${cgroup}` : 'environment marker and sessions (no writable cgroup v2)';
   }
 
   private async passwd(name: string): Promise<PasswdEntry | undefined> {
@@ -104,9 +113,11 @@ export class LinuxPlatform implements Platform {
   }
 
   private async groupId(name: string): Promise<number | undefined> {
+    if (!GROUP_NAME.test(name)) return undefined; // not a name getent or useradd may see
     const r = await this.runner.run(['getent', 'group', name]);
     if (r.exitCode !== 0) return undefined;
-    return Number(r.stdout.trim().split(':')[2]);
+    const id = Number(r.stdout.trim().split(':')[2]);
+    return Number.isInteger(id) ? id : undefined;
   }
 
   /** Groups of the worker's own user (osGroups check when tasks run as the current user). */
@@ -151,6 +162,15 @@ export class LinuxPlatform implements Platform {
     await killAllOf(uid);
   }
 
+  /** The run's cgroup, then: a task user's run, everything the uid owns; without one, its environment marker and sessions. */
+  async killRunProcesses(run: RunProcesses): Promise<KilledProcesses> {
+    const inCgroup = await this.cgroups.kill(run.taskDir);
+    const uid = run.user?.uid;
+    if (uid !== undefined) return { killed: inCgroup + (await killAllOf(uid)), refused: [] };
+    const r = await killRunProcesses({ marker: run, sessions: run.sessions });
+    return { killed: inCgroup + r.killed.length, refused: r.refused };
+  }
+
   async deleteTaskUser(user: TaskUser): Promise<void> {
     const entry = await this.passwd(user.name);
     const uid = user.uid ?? entry?.uid;
@@ -180,13 +200,17 @@ export class LinuxPlatform implements Platform {
 
   async chownRecursive(dir: string, user: TaskUser): Promise<void> {
     if (user.uid === undefined || user.gid === undefined) throw new Error(`task user ${user.name} has no uid/gid`);
+    if ((await lstat(dir)).isSymbolicLink())
+      throw new Error(`refusing to hand ${dir} to ${user.name}: it is a symlink`);
     await chownTree(dir, user.uid, user.gid);
     const dirs = this.handedOver.get(user.name) ?? new Set<string>();
     dirs.add(path.resolve(dir));
     this.handedOver.set(user.name, dirs);
   }
 
+  /** Owned by the worker's user and mode 0600, as generic-worker's fileutil.SecureFiles does. */
   async makePrivate(file: string): Promise<void> {
+    await chown(file, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
     await chmod(file, 0o600);
   }
 

@@ -23,6 +23,8 @@ export interface SpawnSpec {
   cwd: string;
   env: Record<string, string>;
   user?: TaskUser;
+  /** The task directory of the run the command belongs to (its cgroup, where the platform made one). */
+  taskDir?: string;
 }
 
 export interface ProcessExit {
@@ -41,6 +43,24 @@ export interface RunningProcess {
   killTree(): Promise<void>;
 }
 
+/** A run's processes: everything its commands started, found by task user, environment marker or session. */
+export interface RunProcesses {
+  user?: TaskUser;
+  /** Absolute task directory (the run's TASK_WORKDIR). */
+  taskDir: string;
+  /** Known while the run is live; a leftover directory found at start-up only has its path. */
+  taskId?: string;
+  runId?: number;
+  /** Pids of the run's commands, each the leader of its own session and process group. */
+  sessions: number[];
+}
+
+export interface KilledProcesses {
+  killed: number;
+  /** Processes of the run the worker was not allowed to signal. */
+  refused: number[];
+}
+
 export interface Platform {
   readonly os: OsName;
   spawn(spec: SpawnSpec): RunningProcess;
@@ -48,6 +68,16 @@ export interface Platform {
   deleteTaskUser(user: TaskUser): Promise<void>;
   /** Kill every process the user owns, including ones that left the task's process group. */
   killUserProcesses(user: TaskUser): Promise<void>;
+  /**
+   * Optional: set up what tracks the run's processes (Linux: its cgroup v2, where the worker may create
+   * one) before any command starts; says how they are tracked, for the task log.
+   */
+  startRun?(run: RunProcesses): Promise<string>;
+  /**
+   * Optional: kill everything the run started, including processes that left the commands' process groups
+   * (nohup, setsid, double forks). Called once the commands are done, before any task file is read.
+   */
+  killRunProcesses?(run: RunProcesses): Promise<KilledProcesses>;
   /** Names of task users left behind by earlier runs (`task_*`). */
   leftoverTaskUsers(): Promise<string[]>;
   groupExists(name: string): Promise<boolean>;

@@ -3,7 +3,9 @@
 // per task: check osGroups exist (unknown → malformed-payload), create the task user named like
 // the task directory, hand it the task directory (but not the worker's generic-worker/ folder
 // with the backing log), and at stop kill everything it owns and delete it with its files.
-// At worker start-up, leftovers of earlier runs are purged.
+// At worker start-up, leftovers of earlier runs are purged in both modes (generic-worker's
+// purgeOldTasks): task directories and scratch directories of workers that are gone, with whatever is
+// still running from them, and (sandbox only) their task users; never what another live worker holds.
 import { basename, join } from 'node:path';
 import { TaskError } from '../features/feature.ts';
 import { hostOs, platformFor } from '../platform/index.ts';
@@ -24,18 +26,23 @@ export function createSandboxFeature(
     name: 'os-user-sandbox',
     after: ['payload-validator'],
     async initialise(cfg) {
-      if (cfg.runTasksAsCurrentUser) return;
+      const sandbox = !cfg.runTasksAsCurrentUser;
       const platform = options.platform ?? platformFor(hostOs());
       // Windows purges at boot (platform/windows/lifecycle.ts), keeping the logged-on task user.
-      if (platform.os === 'windows') return;
-      if (process.getuid?.() !== 0) {
+      if (sandbox && platform.os === 'windows') return;
+      if (sandbox && process.getuid?.() !== 0) {
         throw new Error(
           `runTasksAsCurrentUser is false, but the worker runs as uid ${process.getuid?.()}: the OS-user sandbox needs root`,
         );
       }
-      const purged = await purgeLeftovers(platform, { tasksDir: cfg.tasksDir });
+      // Without a sandbox the platform is still the OS's, for its view of what a task directory left running.
+      const purged = await purgeLeftovers(platform, {
+        tasksDir: cfg.tasksDir,
+        users: sandbox,
+        dirs: cfg.cleanUpTaskDirs,
+      });
       if (purged.errors.length > 0)
-        throw new Error(`could not remove leftover task users:\n${purged.errors.join('\n')}`);
+        throw new Error(`could not remove leftovers of earlier runs:\n${purged.errors.join('\n')}`);
     },
     enabled: () => true,
     requested: () => true,

@@ -1,6 +1,7 @@
 // Finding and killing every process a user owns by reading /proc directly: this also catches
 // processes that double-forked out of the task's process group or ignore SIGTERM.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ProcInfo {
@@ -14,11 +15,14 @@ export interface ProcInfo {
  * only their parent can reap them, so they are not counted as left behind. */
 export async function processesOf(uid: number, procRoot = '/proc'): Promise<ProcInfo[]> {
   const found: ProcInfo[] = [];
+  let seen = 0;
   for (const entry of await readdir(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
+    // Synchronous reads of /proc are far cheaper than one async read each; yield now and then.
+    if (++seen % 256 === 0) await new Promise((r) => setImmediate(r));
     let status: string;
     try {
-      status = await readFile(`${procRoot}/${entry}/status`, 'utf8');
+      status = readFileSync(`${procRoot}/${entry}/status`, 'utf8');
     } catch {
       continue; // exited while we looked
     }
@@ -42,13 +46,17 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 /** SIGSTOP then SIGKILL everything the uid owns until nothing is left. Stopping first keeps a
  * forking process from spawning new children between the scan and the kill. Bounded rounds. */
-export async function killAllOf(uid: number, rounds = 100): Promise<void> {
+export async function killAllOf(uid: number, rounds = 100): Promise<number> {
   if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
+  const killed = new Set<number>();
   for (let round = 0; round < rounds; round++) {
     const procs = await processesOf(uid);
-    if (procs.length === 0) return;
+    if (procs.length === 0) return killed.size;
     for (const p of procs) signal(p.pid, 'SIGSTOP');
-    for (const p of procs) signal(p.pid, 'SIGKILL');
+    for (const p of procs) {
+      signal(p.pid, 'SIGKILL');
+      killed.add(p.pid);
+    }
     await sleep(Math.min(5 + round * 5, 50));
   }
   const left = await processesOf(uid);
@@ -57,4 +65,5 @@ export async function killAllOf(uid: number, rounds = 100): Promise<void> {
       `processes of uid ${uid} survived ${rounds} kill rounds: ${left.map((p) => `${p.pid} (${p.name})`).join(', ')}`,
     );
   }
+  return killed.size;
 }

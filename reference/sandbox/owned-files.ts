@@ -3,7 +3,7 @@
 // symlinks are never followed, so a task cannot redirect the worker (running as root) elsewhere.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lchown, opendir, rm } from 'node:fs/promises';
+import { lchown, lstat, opendir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Shared places any user can write to; a task user's leftovers there are removed with it. */
@@ -24,8 +24,11 @@ async function* walk(dir: string, depthLeft: number): AsyncGenerator<string> {
   }
 }
 
+/** Owner change of a tree, never through a symlink (not even at the top: a task may have swapped it in). */
 export async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+  const top = await lstat(root);
   await lchown(root, uid, gid);
+  if (!top.isDirectory()) return;
   for await (const p of walk(root, 64)) await lchown(p, uid, gid);
 }
 
