@@ -7,6 +7,7 @@ import { access, chmod, constants, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
+import { darwinMemory, linuxMemory, type MemoryReading, type RunCommand, windowsMemory } from './memory.ts';
 import type { OsName, Platform, ProcessExit, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
 
 const execFileP = promisify(execFile);
@@ -129,6 +130,20 @@ export class CurrentUserPlatform implements Platform {
 
   setAutoLogon(): Promise<void> {
     return unsupported('auto-logon');
+  }
+
+  memoryReading(): Promise<MemoryReading> {
+    const run: RunCommand = (argv) =>
+      execFileP(argv[0]!, argv.slice(1), { timeout: 30_000, windowsHide: true }).then(
+        ({ stdout, stderr }) => ({ exitCode: 0, stdout, stderr }),
+        (e: { code?: unknown; stdout?: string; stderr?: string; message: string }) => ({
+          exitCode: typeof e.code === 'number' ? e.code : null,
+          stdout: e.stdout ?? '',
+          stderr: e.stderr ?? e.message,
+        }),
+      );
+    if (this.os === 'linux') return linuxMemory();
+    return this.os === 'darwin' ? darwinMemory(run) : windowsMemory(run);
   }
 
   async reboot(reason: string): Promise<void> {

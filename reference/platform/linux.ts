@@ -10,6 +10,7 @@ import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command
 import { killAllOf } from '../sandbox/linux-procs.ts';
 import { chownTree, removeOwned, SHARED_TEMP_DIRS } from '../sandbox/owned-files.ts';
 import { spawnPosix } from '../sandbox/posix-process.ts';
+import { linuxMemory, type MemoryReading } from './memory.ts';
 import type { Platform, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
 
 export const TASK_USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
@@ -205,6 +206,10 @@ export class LinuxPlatform implements Platform {
 
   /** Headless Linux has no graphical logon to configure; tasks run without one. */
   async setAutoLogon(_user: TaskUser): Promise<void> {}
+
+  memoryReading(): Promise<MemoryReading> {
+    return linuxMemory();
+  }
 
   async reboot(reason: string): Promise<void> {
     await runChecked(this.runner, ['shutdown', '-r', 'now', reason]);
