@@ -60,6 +60,13 @@ export interface WorkerConfig {
   enableMounts: boolean;
   enableOSGroups: boolean;
   enableTaskclusterProxy: boolean;
+  enableResourceMonitor: boolean;
+  maxMemoryUsagePercent: number;
+  minAvailableMemoryBytes: number;
+  allowedHighMemoryDurationSecs: number;
+  disableOOMProtection: boolean;
+  enableMetadata: boolean;
+  enableRunTaskAsCurrentUser: boolean;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
 }

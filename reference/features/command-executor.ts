@@ -46,6 +46,8 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
           const argv = typeof raw === 'string' ? [raw] : raw;
           ctx.log.info(`Executing command ${i}: ${typeof raw === 'string' ? raw : shellQuote(argv)}`);
           const t0 = Date.now();
+          const finishWatchers = ctx.commandWatchers.map((watch) => watch(i));
+          const watched = async () => (await Promise.all(finishWatchers.map((finish) => finish()))).flat();
           const proc = ctx.platform.spawn({ command: argv, cwd: ctx.taskDir, env, user: ctx.taskUser });
           const untrack = ctx.track(proc);
           proc.stdout.on('data', (b: Buffer) => ctx.log.write(b));
@@ -53,9 +55,10 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
           const exit = await proc.exited;
           untrack();
           const wall = goDuration(Date.now() - t0);
+          const extra = await watched();
           if (ctx.abortReason) {
             ctx.exitCode = -4;
-            ctx.log.info(`Command ABORTED after ${wall}`);
+            ctx.log.info([`Command ABORTED after ${wall}`, ...extra].join('\n'));
             throw ctx.abortReason;
           }
           if (exit.startError) {
@@ -69,6 +72,7 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
             [
               `   Exit Code: ${exit.exitCode ?? `killed by ${exit.signal}`}`,
               `   Wall Time: ${wall}`,
+              ...extra,
               `      Result: ${code === 0 ? 'SUCCEEDED' : 'FAILED'}`,
             ].join('\n'),
           );

@@ -14,6 +14,7 @@ import { maxRunTimeFeature } from './max-run-time.ts';
 import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
+import { createResourceMonitorFeature } from './resource-monitor.ts';
 import { supersedeFeature } from './supersede.ts';
 import { taskclusterProxyFeature } from './taskcluster-proxy.ts';
 import { createSandboxFeature } from '../sandbox/feature.ts';
@@ -40,6 +41,8 @@ export function createFeatures(): WorkerFeature[] {
     osGroupsFeature,
     // Downloads and mounts files, archives and caches before the commands; persists or purges caches at stop.
     mountsFeature,
+    // Watches every command's memory (generic-worker: right after mounts); aborts on sustained pressure.
+    createResourceMonitorFeature(),
     // Asks supersederUrl (v11); a superseded task resolves exception/superseded before any command runs.
     supersedeFeature,
     // Before artifacts so its stop runs after their upload: certifies and signs what was uploaded.
