@@ -11,6 +11,7 @@ import { commandExecutorFeature } from './command-executor.ts';
 import type { Feature } from './feature.ts';
 import { createLiveLogFeature } from './live-log.ts';
 import { maxRunTimeFeature } from './max-run-time.ts';
+import { createMetadataFeature } from './metadata.ts';
 import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
@@ -43,6 +44,8 @@ export function createFeatures(): WorkerFeature[] {
     mountsFeature,
     // Watches every command's memory (generic-worker: right after mounts); aborts on sustained pressure.
     createResourceMonitorFeature(),
+    // Writes generic-worker-metadata.json (last task URL) when the task ends, whatever ended it.
+    createMetadataFeature(),
     // Asks supersederUrl (v11); a superseded task resolves exception/superseded before any command runs.
     supersedeFeature,
     // Before artifacts so its stop runs after their upload: certifies and signs what was uploaded.
