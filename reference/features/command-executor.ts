@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config.ts';
 import { goDuration, shellQuote } from '../task-log.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
+import { runTaskAsCurrentUserRequested } from './run-task-as-current-user.ts';
 
 /** Worker env minus its own credentials, payload env, feature env, then the variables the task can't override. */
 export function taskEnv(ctx: TaskContext): Record<string, string> {
@@ -24,6 +25,8 @@ export function taskEnv(ctx: TaskContext): Record<string, string> {
     TASK_GROUP_ID: ctx.task.taskGroupId,
     TASKCLUSTER_ROOT_URL: ctx.config.rootUrl,
   });
+  // generic-worker run_task_as_current_user_posix.go: the task user's session directory is not the worker's.
+  if (runTaskAsCurrentUserRequested(ctx.payload)) delete env.XDG_RUNTIME_DIR;
   if (ctx.config.workerLocation) env.TASKCLUSTER_WORKER_LOCATION = ctx.config.workerLocation;
   if (ctx.config.instanceType) env.TASKCLUSTER_INSTANCE_TYPE = ctx.config.instanceType;
   return env;
