@@ -2,7 +2,7 @@
 // for longer than allowed, resets when either clears; without OOM protection one warning per episode.
 import { describe, expect, it } from 'vitest';
 import { reading } from '../platform/memory.ts';
-import { MemoryWatch, usageLines } from './resource-monitor.ts';
+import { goDuration, MemoryWatch, usageLines } from './resource-monitor.ts';
 
 const GiB = 1024 ** 3;
 const t = { maxPercent: 90, minAvailableBytes: 0.5 * GiB, allowedMs: 5000, oomProtection: true };
@@ -56,6 +56,20 @@ describe('MemoryWatch', () => {
       '     Average System Memory Used: 10.00 GiB',
       '        Peak System Memory Used: 12.00 GiB',
       '            Total System Memory: 16.00 GiB',
+    ]);
+  });
+});
+
+describe('goDuration', () => {
+  it("prints whole seconds as Go's time.Duration does", () => {
+    expect([0, 1, 59, 60, 90, 3600, 5025].map(goDuration)).toEqual([
+      '0s',
+      '1s',
+      '59s',
+      '1m0s',
+      '1m30s',
+      '1h0m0s',
+      '1h23m45s',
     ]);
   });
 });

@@ -38,6 +38,15 @@ export function usageLines(u: ResourceUsage): string[] {
   return rows.map(([label, bytes]) => `${label.padStart(31)}: ${formatMemory(bytes)}`);
 }
 
+/** Whole seconds as Go's time.Duration prints them: 1s, 1m30s, 2h0m0s. */
+export function goDuration(secs: number): string {
+  const s = Math.floor(secs);
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${m}m${s % 60}s` : `${m}m${s % 60}s`;
+}
+
 interface Thresholds {
   maxPercent: number;
   minAvailableBytes: number;
@@ -113,8 +122,9 @@ export function createResourceMonitorFeature(
         allowedMs: cfg.allowedHighMemoryDurationSecs * 1000,
         oomProtection: !cfg.disableOOMProtection,
       };
+      // generic-worker's words (process.MonitorResources), so logs read the same on both workers.
       const episode = () =>
-        `Memory usage above ${t.maxPercent}% and available memory below ${formatMemory(t.minAvailableBytes)} for longer than ${cfg.allowedHighMemoryDurationSecs}s`;
+        `Memory usage above ${t.maxPercent}% and available memory less than ${formatMemory(t.minAvailableBytes)} persisted for over ${goDuration(cfg.allowedHighMemoryDurationSecs)}!`;
       return {
         async start() {
           const read = ctx.platform.memoryReading?.bind(ctx.platform);
@@ -150,11 +160,10 @@ export function createResourceMonitorFeature(
                 if (stopped) return;
                 const verdict = watch.add(r, now());
                 if (verdict === 'warn') {
-                  ctx.log.warn(
-                    `${episode()}; OOM protection is disabled (disableOOMProtection), so the task continues`,
-                  );
+                  ctx.log.warn(episode());
+                  ctx.log.warn('OOM protections are disabled, continuing task...');
                 } else if (verdict === 'abort') {
-                  ctx.log.warn(`${episode()}: aborting the task`);
+                  ctx.log.warn(episode());
                   ctx.abort(
                     new TaskError(
                       'failed',
