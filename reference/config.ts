@@ -67,6 +67,14 @@ export interface WorkerConfig {
   disableOOMProtection: boolean;
   enableMetadata: boolean;
   enableRunTaskAsCurrentUser: boolean;
+  /** generic-worker keys of features tc-worker does not implement, accepted so its configs load. */
+  enableInteractive: boolean;
+  interactivePort: number;
+  enableLoopbackAudio: boolean;
+  enableLoopbackVideo: boolean;
+  loopbackAudioDeviceNumber: number;
+  loopbackVideoDeviceNumber: number;
+  d2gConfig: Record<string, unknown>;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
 }
