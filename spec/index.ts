@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
 import { statements as cotCertificate } from './chain-of-trust/certificate.ts';
+import { statements as featuresD2g } from './features/d2g.ts';
+import { statements as featuresInteractive } from './features/interactive.ts';
+import { statements as featuresLoopback } from './features/loopback.ts';
+import { statements as featuresMetadata } from './features/metadata.ts';
 import { statements as featuresProxy } from './features/proxy.ts';
+import { statements as featuresResourceMonitor } from './features/resource-monitor.ts';
+import { statements as featuresRunTaskAsCurrentUser } from './features/run-task-as-current-user.ts';
 import { statements as featuresSupersede } from './features/supersede.ts';
 import { statements as logsArtifacts } from './logs/artifacts.ts';
 import { statements as logsFormat } from './logs/format.ts';
@@ -85,6 +91,12 @@ const all: Statement[] = [
   ...cotCertificate,
   ...featuresSupersede,
   ...featuresProxy,
+  ...featuresResourceMonitor,
+  ...featuresMetadata,
+  ...featuresRunTaskAsCurrentUser,
+  ...featuresInteractive,
+  ...featuresLoopback,
+  ...featuresD2g,
   ...workerExitCode,
   ...workerShutdown,
   ...workerCli,
