@@ -75,6 +75,7 @@ export interface WorkerConfig {
   loopbackAudioDeviceNumber: number;
   loopbackVideoDeviceNumber: number;
   d2gConfig: Record<string, unknown>;
+  maxTaskRunTime: number;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
 }
