@@ -1,6 +1,7 @@
 // The executable spec: every statement, validated once at import against the house rules
 // (unique kebab-case ids under a known area, known generations and levels, a source, a text).
 import { readFileSync } from 'node:fs';
+import { statements as artifactsPorted } from './artifacts/from-upstream-tests.ts';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
 import { statements as cotCertificate } from './chain-of-trust/certificate.ts';
 import { statements as featuresD2g } from './features/d2g.ts';
@@ -17,6 +18,7 @@ import { statements as mounts } from './mounts/mounts.ts';
 import { statements as payloadCommand } from './payload/command.ts';
 import { statements as payloadEnv } from './payload/env.ts';
 import { statements as payloadFeatures } from './payload/features.ts';
+import { statements as payloadPorted } from './payload/from-upstream-tests.ts';
 import { statements as payloadMaxRunTime } from './payload/max-run-time.ts';
 import { statements as payloadOnExitStatus } from './payload/on-exit-status.ts';
 import { statements as payloadSchema } from './payload/schema.ts';
@@ -83,10 +85,12 @@ const all: Statement[] = [
   ...payloadEnv,
   ...payloadOnExitStatus,
   ...payloadFeatures,
+  ...payloadPorted,
   ...taskLifecycle,
   ...logsFormat,
   ...logsArtifacts,
   ...artifactsPayload,
+  ...artifactsPorted,
   ...mounts,
   ...cotCertificate,
   ...featuresSupersede,
