@@ -14,6 +14,7 @@ import { statements as featuresRunTaskAsCurrentUser } from './features/run-task-
 import { statements as featuresSupersede } from './features/supersede.ts';
 import { statements as logsArtifacts } from './logs/artifacts.ts';
 import { statements as logsFormat } from './logs/format.ts';
+import { statements as mountsPorted } from './mounts/from-upstream-tests.ts';
 import { statements as mounts } from './mounts/mounts.ts';
 import { statements as payloadCommand } from './payload/command.ts';
 import { statements as payloadEnv } from './payload/env.ts';
@@ -92,6 +93,7 @@ const all: Statement[] = [
   ...artifactsPayload,
   ...artifactsPorted,
   ...mounts,
+  ...mountsPorted,
   ...cotCertificate,
   ...featuresSupersede,
   ...featuresProxy,
