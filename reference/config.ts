@@ -1,6 +1,7 @@
 // Loads and validates the worker config (schemas/config.schema.json): exit 64 when the file cannot be
 // read or parsed, 73 when it parses but is invalid. Defaults come from the schema, so `--help` and the
 // loader agree. Secrets (accessToken, livelogSecret) are masked wherever the config is shown.
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, ExitError } from './exit-codes.ts';
@@ -179,6 +180,12 @@ export function validateConfig(raw: unknown, os: OsName, configFile = '<inline>'
     throw new ExitError(ExitCode.INVALID_CONFIG, `Invalid config in '${configFile}':\n  ${lines.join('\n  ')}`);
   }
   const cfg = data as unknown as WorkerConfig;
+  // generic-worker parses it as a net.IP and cannot load a config where it is not one.
+  if (cfg.publicIP !== undefined && cfg.publicIP !== '' && isIP(cfg.publicIP) === 0)
+    throw new ExitError(
+      ExitCode.INVALID_CONFIG,
+      `Invalid config in '${configFile}':\n  config property 'publicIP': invalid IP address: ${cfg.publicIP}`,
+    );
   cfg.runTasksAsCurrentUser ??= os !== 'windows';
   return { ...cfg, rootUrl: deriveRootUrl(cfg), configFile };
 }
