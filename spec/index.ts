@@ -30,11 +30,13 @@ import { statements as queueCredentials } from './queue/credentials.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
 import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
+import { statements as sandboxPorted } from './sandbox/from-upstream-tests.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
 import type { Statement } from './types.ts';
 import { statements as workerCli } from './worker/cli.ts';
 import { statements as workerConfig } from './worker/config.ts';
 import { statements as workerExitCode } from './worker/exit-code.ts';
+import { statements as workerPorted } from './worker/from-upstream-tests.ts';
 import { statements as workerShutdown } from './worker/shutdown.ts';
 
 export type * from './types.ts';
@@ -107,7 +109,9 @@ const all: Statement[] = [
   ...workerShutdown,
   ...workerCli,
   ...workerConfig,
+  ...workerPorted,
   ...sandboxCleanup,
+  ...sandboxPorted,
 ];
 
 const problems = validateStatements(all);
