@@ -20,9 +20,7 @@ export const osGroupsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> 
       async start() {
         if (ctx.taskUser && runTaskAsCurrentUserRequested(ctx.payload)) {
           // generic-worker os_groups_multiuser.go: the groups are for the task user, who runs nothing.
-          ctx.log.info(
-            `Not adding task user to group(s) ${JSON.stringify(groups)} since the commands run as the worker's user (features.runTaskAsCurrentUser)`,
-          );
+          ctx.log.info(`Not adding task user to group(s) [${groups.join(' ')}] since we are running as current user.`);
           return;
         }
         if (ctx.taskUser) return;
