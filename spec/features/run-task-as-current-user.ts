@@ -45,6 +45,15 @@ export const statements: Statement[] = [
     platforms: ['linux'],
   },
   {
+    id: 'features.run-task-as-current-user.os-groups-skipped',
+    area,
+    level: 'SHOULD',
+    text: 'With features.runTaskAsCurrentUser, osGroups (scopes still required) are not given to the task user, who runs nothing: the log says "Not adding task user to group(s) [<groups>] since we are running as current user."',
+    source: [gw('os_groups_multiuser.go'), gw('os_groups_multiuser_test.go (TestOSGroupsRespectedAsCurrentUser)')],
+    generations: CURRENT,
+    platforms: ['linux', 'darwin'],
+  },
+  {
     id: 'features.run-task-as-current-user.needs-task-users',
     area,
     level: 'MUST',
