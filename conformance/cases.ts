@@ -153,6 +153,32 @@ function canCreateOsUsers(): string | undefined {
   return isRoot() ? undefined : 'needs root to create OS users';
 }
 
+/** Whether a host check command succeeds (cached: the host does not change during a run). */
+const hostChecks = new Map<string, boolean>();
+function succeeds(argv: string[]): boolean {
+  const key = argv.join(' ');
+  let ok = hostChecks.get(key);
+  if (ok === undefined) {
+    try {
+      execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 10_000 });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    hostChecks.set(key, ok);
+  }
+  return ok;
+}
+
+/** Loopback devices: Linux, root, and a kernel module modprobe can load (dry run). */
+const kernelModule = (module: string) => (): string | undefined => {
+  if (process.platform !== 'linux') return `needs Linux for the ${module} kernel module`;
+  if (!isRoot()) return `needs root to load the ${module} kernel module`;
+  if (!succeeds(['sh', '-c', `modprobe -n -q ${module}`]))
+    return `needs the ${module} kernel module, which modprobe cannot load here`;
+  return undefined;
+};
+
 const posixSignals = () => (process.platform === 'win32' ? 'needs POSIX signals, which Windows lacks' : undefined);
 const provided = () => undefined;
 
@@ -176,6 +202,12 @@ const REQUIREMENTS: Record<string, () => string | undefined> = {
   superseder: provided,
   'worker-env': provided,
   'cli-args': provided,
+  // Worker capabilities the host must allow; a worker without them lists the tag `unsupported`.
+  'loopback-audio': kernelModule('snd-aloop'),
+  'loopback-video': kernelModule('v4l2loopback'),
+  d2g: () => (succeeds(['docker', 'info']) ? undefined : 'needs a Docker daemon (docker info fails here)'),
+  // Purely the worker's: it serves the shell itself.
+  interactive: provided,
   // The mock provides short claims; a worker that cannot keep them alive lists the tag `unsupported`.
   'short-claims': provided,
 };

@@ -9,6 +9,7 @@ import slugid from 'slugid';
 import treeKill from 'tree-kill';
 import { platformName, skipReason } from './cases.ts';
 import { expectFor, judge } from './judge.ts';
+import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
 import { commandFor, expandDeep, KIT_DIR } from './profiles.ts';
@@ -369,9 +370,21 @@ async function execute(
   const argv = commandFor(ctx.profile, vars, f.setup?.args ? expandDeep(f.setup.args, vars) : undefined);
   const extraEnv = expandDeep(f.setup?.env ?? {}, vars);
   const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
+  const probe =
+    f.setup?.liveLog && main
+      ? new LiveLogProbe({
+          setup: expandDeep(f.setup.liveLog, vars),
+          workDir: caseDir,
+          taskId: main.taskId,
+          name: String((main.task.payload as any)?.logs?.live ?? 'public/logs/live.log'),
+          trace: () => caseTrace(ctx.trace(), taskIds, slug),
+        })
+      : undefined;
+  probe?.start();
   const result = await spawnWorker(ctx.live, argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
     caseTrace(ctx.trace(), taskIds, slug),
   );
+  const liveLog = await probe?.finish();
 
   // The worker's wire trace: what it sent up to its exit, without the harness's own calls.
   const all = ctx.trace();
@@ -389,6 +402,7 @@ async function execute(
     profile: { name: ctx.profile.name, generation: ctx.profile.generation },
     platform: process.platform,
     aliases: Object.fromEntries(plans.map((p) => [p.alias, p.taskId])),
+    ...(liveLog ? { liveLog } : {}),
   };
   rec.observation = obs;
   rec.exitCode = obs.exitCode;

@@ -74,6 +74,8 @@ export interface FixtureCase {
     env?: Record<string, string>;
     /** Queue settings for the case: its task queue's claim timeout, its tasks' deadline from creation. */
     queue?: { claimTimeoutSecs?: number; deadlineSecs?: number };
+    /** Read the main task's live log while it runs (conformance/live-log-probe.ts). */
+    liveLog?: { until: string; touch?: string };
     [k: string]: unknown;
   };
   expect?: CaseExpect;

@@ -2,6 +2,7 @@
 // read or parsed, 73 when it parses but is invalid. Defaults come from the schema, so `--help` and the
 // loader agree. Secrets (accessToken, livelogSecret) are masked wherever the config is shown. Before
 // tasks run as other OS users, the config and the key files it names are made private (exit 77).
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, ExitError } from './exit-codes.ts';
@@ -61,6 +62,22 @@ export interface WorkerConfig {
   enableMounts: boolean;
   enableOSGroups: boolean;
   enableTaskclusterProxy: boolean;
+  enableResourceMonitor: boolean;
+  maxMemoryUsagePercent: number;
+  minAvailableMemoryBytes: number;
+  allowedHighMemoryDurationSecs: number;
+  disableOOMProtection: boolean;
+  enableMetadata: boolean;
+  enableRunTaskAsCurrentUser: boolean;
+  /** generic-worker keys of features tc-worker does not implement, accepted so its configs load. */
+  enableInteractive: boolean;
+  interactivePort: number;
+  enableLoopbackAudio: boolean;
+  enableLoopbackVideo: boolean;
+  loopbackAudioDeviceNumber: number;
+  loopbackVideoDeviceNumber: number;
+  d2gConfig: Record<string, unknown>;
+  maxTaskRunTime: number;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
 }
@@ -164,6 +181,12 @@ export function validateConfig(raw: unknown, os: OsName, configFile = '<inline>'
     throw new ExitError(ExitCode.INVALID_CONFIG, `Invalid config in '${configFile}':\n  ${lines.join('\n  ')}`);
   }
   const cfg = data as unknown as WorkerConfig;
+  // generic-worker parses it as a net.IP and cannot load a config where it is not one.
+  if (cfg.publicIP !== undefined && cfg.publicIP !== '' && isIP(cfg.publicIP) === 0)
+    throw new ExitError(
+      ExitCode.INVALID_CONFIG,
+      `Invalid config in '${configFile}':\n  config property 'publicIP': invalid IP address: ${cfg.publicIP}`,
+    );
   cfg.runTasksAsCurrentUser ??= os !== 'windows';
   return { ...cfg, rootUrl: deriveRootUrl(cfg), configFile };
 }

@@ -12,7 +12,7 @@ import { arch, platform as osPlatform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ArtifactUploader } from './artifact-upload.ts';
 import type { ResolvedConfig } from './config.ts';
-import type { Feature, Outcome, TaskFeature } from './features/feature.ts';
+import type { CommandWatcher, Feature, Outcome, TaskFeature } from './features/feature.ts';
 import { TaskError } from './features/feature.ts';
 import type { Platform, RunningProcess, TaskUser } from './platform/platform.ts';
 import { RunCredentials, type TaskCredentials } from './queue.ts';
@@ -69,6 +69,8 @@ export interface TaskContext {
   readonly env: Record<string, string>;
   /** Set by a sandbox feature when commands run as a per-task OS user. */
   taskUser?: TaskUser;
+  /** Features watching each command as it runs (the resource monitor); the command executor calls them. */
+  readonly commandWatchers: CommandWatcher[];
   /** Every artifact name reserved by the features started so far. */
   readonly reservedArtifacts: Set<string>;
   /** Worker-wide events: 'shutdown' (SIGTERM: abort with worker-shutdown). */
@@ -177,6 +179,7 @@ async function runWithLog(claim: TaskClaim, deps: RunDeps, taskDir: string, log:
     credentials,
     uploader,
     env: {},
+    commandWatchers: [],
     reservedArtifacts: new Set(),
     workerEvents: deps.workerEvents,
     shuttingDown: () => deps.shuttingDown?.() ?? false,

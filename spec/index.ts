@@ -1,16 +1,25 @@
 // The executable spec: every statement, validated once at import against the house rules
 // (unique kebab-case ids under a known area, known generations and levels, a source, a text).
 import { readFileSync } from 'node:fs';
+import { statements as artifactsPorted } from './artifacts/from-upstream-tests.ts';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
 import { statements as cotCertificate } from './chain-of-trust/certificate.ts';
+import { statements as featuresD2g } from './features/d2g.ts';
+import { statements as featuresInteractive } from './features/interactive.ts';
+import { statements as featuresLoopback } from './features/loopback.ts';
+import { statements as featuresMetadata } from './features/metadata.ts';
 import { statements as featuresProxy } from './features/proxy.ts';
+import { statements as featuresResourceMonitor } from './features/resource-monitor.ts';
+import { statements as featuresRunTaskAsCurrentUser } from './features/run-task-as-current-user.ts';
 import { statements as featuresSupersede } from './features/supersede.ts';
 import { statements as logsArtifacts } from './logs/artifacts.ts';
 import { statements as logsFormat } from './logs/format.ts';
+import { statements as mountsPorted } from './mounts/from-upstream-tests.ts';
 import { statements as mounts } from './mounts/mounts.ts';
 import { statements as payloadCommand } from './payload/command.ts';
 import { statements as payloadEnv } from './payload/env.ts';
 import { statements as payloadFeatures } from './payload/features.ts';
+import { statements as payloadPorted } from './payload/from-upstream-tests.ts';
 import { statements as payloadMaxRunTime } from './payload/max-run-time.ts';
 import { statements as payloadOnExitStatus } from './payload/on-exit-status.ts';
 import { statements as payloadSchema } from './payload/schema.ts';
@@ -21,11 +30,13 @@ import { statements as queueCredentials } from './queue/credentials.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
 import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
+import { statements as sandboxPorted } from './sandbox/from-upstream-tests.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
 import type { Statement } from './types.ts';
 import { statements as workerCli } from './worker/cli.ts';
 import { statements as workerConfig } from './worker/config.ts';
 import { statements as workerExitCode } from './worker/exit-code.ts';
+import { statements as workerPorted } from './worker/from-upstream-tests.ts';
 import { statements as workerShutdown } from './worker/shutdown.ts';
 
 export type * from './types.ts';
@@ -77,19 +88,30 @@ const all: Statement[] = [
   ...payloadEnv,
   ...payloadOnExitStatus,
   ...payloadFeatures,
+  ...payloadPorted,
   ...taskLifecycle,
   ...logsFormat,
   ...logsArtifacts,
   ...artifactsPayload,
+  ...artifactsPorted,
   ...mounts,
+  ...mountsPorted,
   ...cotCertificate,
   ...featuresSupersede,
   ...featuresProxy,
+  ...featuresResourceMonitor,
+  ...featuresMetadata,
+  ...featuresRunTaskAsCurrentUser,
+  ...featuresInteractive,
+  ...featuresLoopback,
+  ...featuresD2g,
   ...workerExitCode,
   ...workerShutdown,
   ...workerCli,
   ...workerConfig,
+  ...workerPorted,
   ...sandboxCleanup,
+  ...sandboxPorted,
 ];
 
 const problems = validateStatements(all);

@@ -47,6 +47,22 @@ export interface ObservedTask {
   log?: string;
 }
 
+/** What the runner read through a task's live log URL while the task ran (setup.liveLog). */
+export interface ObservedLiveLog {
+  /** The URL of the worker's `reference` live log artifact, once it was created. */
+  url?: string;
+  /** HTTP status of the GET. */
+  status?: number;
+  /** Text received (up to 1 MiB). */
+  text: string;
+  /** When setup.liveLog.until had arrived (ISO). */
+  seenAt?: string;
+  /** When the stream ended, if it ended before the worker exited (ISO). */
+  endedAt?: string;
+  /** Why nothing (more) could be read. */
+  error?: string;
+}
+
 export type Generation = 'v11' | 'current';
 export type Level = 'MUST' | 'SHOULD' | 'MAY';
 
@@ -68,6 +84,8 @@ export interface Observation {
   aliases?: Record<string, string>;
   /** True when the runner had to kill the worker because it did not exit in time. */
   timedOut?: boolean;
+  /** The main task's live log as read while it ran, for cases with setup.liveLog. */
+  liveLog?: ObservedLiveLog;
 }
 
 /** Expected resolution of one run. */

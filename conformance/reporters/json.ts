@@ -64,6 +64,7 @@ function observationJson(o: NonNullable<CaseRecord['observation']>): object {
       ]),
     ),
     trace: o.trace,
+    ...(o.liveLog ? { liveLog: o.liveLog } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config.ts';
 import { goDuration, shellQuote } from '../task-log.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
+import { runTaskAsCurrentUserRequested } from './run-task-as-current-user.ts';
 
 /** Worker env minus its own credentials, payload env, feature env, then the variables the task can't override. */
 export function taskEnv(ctx: TaskContext): Record<string, string> {
@@ -24,6 +25,8 @@ export function taskEnv(ctx: TaskContext): Record<string, string> {
     TASK_GROUP_ID: ctx.task.taskGroupId,
     TASKCLUSTER_ROOT_URL: ctx.config.rootUrl,
   });
+  // generic-worker run_task_as_current_user_posix.go: the task user's session directory is not the worker's.
+  if (runTaskAsCurrentUserRequested(ctx.payload)) delete env.XDG_RUNTIME_DIR;
   if (ctx.config.workerLocation) env.TASKCLUSTER_WORKER_LOCATION = ctx.config.workerLocation;
   if (ctx.config.instanceType) env.TASKCLUSTER_INSTANCE_TYPE = ctx.config.instanceType;
   return env;
@@ -46,6 +49,8 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
           const argv = typeof raw === 'string' ? [raw] : raw;
           ctx.log.info(`Executing command ${i}: ${typeof raw === 'string' ? raw : shellQuote(argv)}`);
           const t0 = Date.now();
+          const finishWatchers = ctx.commandWatchers.map((watch) => watch(i));
+          const watched = async () => (await Promise.all(finishWatchers.map((finish) => finish()))).flat();
           const proc = ctx.platform.spawn({
             command: argv,
             cwd: ctx.taskDir,
@@ -59,9 +64,10 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
           const exit = await proc.exited;
           untrack();
           const wall = goDuration(Date.now() - t0);
+          const extra = await watched();
           if (ctx.abortReason) {
             ctx.exitCode = -4;
-            ctx.log.info(`Command ABORTED after ${wall}`);
+            ctx.log.info([`Command ABORTED after ${wall}`, ...extra].join('\n'));
             throw ctx.abortReason;
           }
           if (exit.startError) {
@@ -75,6 +81,7 @@ export const commandExecutorFeature: Feature<ResolvedConfig, TaskContext, TaskCo
             [
               `   Exit Code: ${exit.exitCode ?? `killed by ${exit.signal}`}`,
               `   Wall Time: ${wall}`,
+              ...extra,
               `      Result: ${code === 0 ? 'SUCCEEDED' : 'FAILED'}`,
             ].join('\n'),
           );

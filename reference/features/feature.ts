@@ -29,6 +29,12 @@ export interface Outcome {
   exitCode?: number | null;
 }
 
+/**
+ * Watches one command (e.g. the resource monitor): called as command `index` starts; the function it
+ * returns is awaited once the command ended and gives extra lines for that command's result block.
+ */
+export type CommandWatcher = (index: number) => () => Promise<string[]>;
+
 export interface TaskFeature {
   /** Each inner array is one alternative set of scopes, as generic-worker's scope expressions (AnyOf of AllOf). */
   requiredScopes?: string[][];

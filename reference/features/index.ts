@@ -11,11 +11,15 @@ import { commandExecutorFeature } from './command-executor.ts';
 import type { Feature } from './feature.ts';
 import { createLiveLogFeature } from './live-log.ts';
 import { maxRunTimeFeature } from './max-run-time.ts';
+import { createMetadataFeature } from './metadata.ts';
 import { mountsFeature } from './mounts.ts';
 import { osGroupsFeature } from './os-groups.ts';
 import { payloadValidatorFeature } from './payload-validator.ts';
+import { createResourceMonitorFeature } from './resource-monitor.ts';
+import { runTaskAsCurrentUserFeature } from './run-task-as-current-user.ts';
 import { supersedeFeature } from './supersede.ts';
 import { taskclusterProxyFeature } from './taskcluster-proxy.ts';
+import { interactiveFeature, loopbackAudioFeature, loopbackVideoFeature } from './unimplemented.ts';
 import { createSandboxFeature } from '../sandbox/feature.ts';
 
 export type WorkerFeature = Feature<ResolvedConfig, TaskContext, TaskContext>;
@@ -40,6 +44,16 @@ export function createFeatures(): WorkerFeature[] {
     osGroupsFeature,
     // Downloads and mounts files, archives and caches before the commands; persists or purges caches at stop.
     mountsFeature,
+    // Watches every command's memory (generic-worker: right after mounts); aborts on sustained pressure.
+    createResourceMonitorFeature(),
+    // Refused with a reason: generic-worker features tc-worker does not implement.
+    interactiveFeature,
+    loopbackAudioFeature,
+    loopbackVideoFeature,
+    // Writes generic-worker-metadata.json (last task URL) when the task ends, whatever ended it.
+    createMetadataFeature(),
+    // After the task user and its mounts exist: from here on the commands run as the worker's user.
+    runTaskAsCurrentUserFeature,
     // Asks supersederUrl (v11); a superseded task resolves exception/superseded before any command runs.
     supersedeFeature,
     // Before artifacts so its stop runs after their upload: certifies and signs what was uploaded.

@@ -6,7 +6,15 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import taskcluster from 'taskcluster-client';
 import type { ResolvedConfig } from '../config.ts';
-import { ArchiveError, extractArchive, isSupportedFormat, type ArchiveFormat } from '../mounts/archive.ts';
+import {
+  ArchiveError,
+  type ArchiveFormat,
+  decompressFile,
+  extractArchive,
+  type FileFormat,
+  isSupportedFileFormat,
+  isSupportedFormat,
+} from '../mounts/archive.ts';
 import { DirectoryCaches } from '../mounts/caches.ts';
 import { type Content, type ContentOpener, MountFailure, PayloadError, parseContent } from '../mounts/content.ts';
 import { ensureFreeDiskSpace, type DiskSpaceResult, type FreeBytes } from '../mounts/disk-space.ts';
@@ -19,7 +27,7 @@ import type { TaskContext } from '../task-run.ts';
 import { type Feature, type Outcome, TaskError, type TaskFeature } from './feature.ts';
 
 export type Mount =
-  | { kind: 'file'; file: string; content: Content }
+  | { kind: 'file'; file: string; content: Content; format?: FileFormat }
   | { kind: 'readOnly'; directory: string; content: Content; format: ArchiveFormat }
   | { kind: 'cache'; directory: string; cacheName: string; content?: Content; format?: ArchiveFormat };
 
@@ -66,8 +74,14 @@ export function parseMounts(raw: unknown): Mount[] {
       };
     }
     if ('file' in o) {
-      if ('format' in o) throw new PayloadError(`${where}.format: file mounts are not decompressed by this worker`);
-      return { kind: 'file', file: str(o, 'file', where), content: parseContent(o.content, `${where}.content`) };
+      const file = str(o, 'file', where);
+      const content = parseContent(o.content, `${where}.content`);
+      if (!('format' in o)) return { kind: 'file', file, content };
+      if (typeof o.format !== 'string' || !isSupportedFileFormat(o.format))
+        throw new PayloadError(
+          `${where}.format: compression format ${JSON.stringify(o.format)} is not supported by this worker`,
+        );
+      return { kind: 'file', file, content, format: o.format };
     }
     throw new PayloadError(`Unrecognised mount entry in payload - ${JSON.stringify(m)}`);
   });
@@ -210,8 +224,14 @@ class MountsTask implements TaskFeature {
         throw new MountFailure(`[mounts] cannot mount file at path ${target} since it already exists as a directory`);
       }
       const entry = await s.downloads.obtain(m.content, opener, this.log);
-      this.log.info(`[mounts] Copying ${entry.file} to ${target}`);
-      await copyFile(entry.file, target);
+      if (m.format) {
+        // generic-worker's words (mounts_feature.go), so logs read alike.
+        this.log.info(`[mounts] Decompressing ${m.format} file ${entry.file} to ${target}`);
+        await decompressFile(entry.file, m.format, target);
+      } else {
+        this.log.info(`[mounts] Copying ${entry.file} to ${target}`);
+        await copyFile(entry.file, target);
+      }
     } else if (m.kind === 'readOnly') {
       if (existing && !existing.isDirectory()) {
         throw new MountFailure(`[mounts] cannot mount directory at path ${target} since it already exists as a file`);

@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
+import { runTaskAsCurrentUserRequested } from './run-task-as-current-user.ts';
 
 export const osGroupsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> = {
   name: 'os-groups',
@@ -17,6 +18,11 @@ export const osGroupsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> 
     return {
       requiredScopes: [groups.map((g) => `generic-worker:os-group:${provisionerId}/${workerType}/${g}`)],
       async start() {
+        if (ctx.taskUser && runTaskAsCurrentUserRequested(ctx.payload)) {
+          // generic-worker os_groups_multiuser.go: the groups are for the task user, who runs nothing.
+          ctx.log.info(`Not adding task user to group(s) [${groups.join(' ')}] since we are running as current user.`);
+          return;
+        }
         if (ctx.taskUser) return;
         const mine = ctx.platform.currentUserGroups ? await ctx.platform.currentUserGroups() : [];
         const missing = groups.filter((g) => !mine.includes(g));

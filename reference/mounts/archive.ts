@@ -49,6 +49,29 @@ export function tarStages(file: string, format: Exclude<ArchiveFormat, 'zip'>): 
   }
 }
 
+/** Compression formats of file mounts (payload mounts[].format) this worker can undo. */
+export const FILE_FORMATS = ['gz', 'bz2', 'xz', 'zst', 'br'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+export function isSupportedFileFormat(format: string): format is FileFormat {
+  return (FILE_FORMATS as readonly string[]).includes(format);
+}
+
+/**
+ * Decompresses file into dest (a file mount with a format, generic-worker 55.3.0+), streaming.
+ * Throws ArchiveError on any problem.
+ */
+export async function decompressFile(file: string, format: FileFormat, dest: string): Promise<void> {
+  try {
+    const stages: [Readable, ...Duplex[]] =
+      format === 'br' ? [createReadStream(file), zlib.createBrotliDecompress()] : tarStages(file, `tar.${format}`);
+    await pipeline([...stages, createWriteStream(dest, { mode: 0o600 })]);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ArchiveError(`cannot decompress ${format} file ${file}: ${msg}`);
+  }
+}
+
 /** Extracts file (of the given format) into dest, which must exist. Throws ArchiveError on any problem. */
 export async function extractArchive(file: string, format: ArchiveFormat, dest: string): Promise<void> {
   try {

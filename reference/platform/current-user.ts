@@ -24,6 +24,7 @@ import type {
   SpawnSpec,
   TaskUser,
 } from './platform.ts';
+import { darwinMemory, linuxMemory, type MemoryReading, type RunCommand, windowsMemory } from './memory.ts';
 
 const execFileP = promisify(execFile);
 
@@ -206,6 +207,20 @@ export class CurrentUserPlatform implements Platform {
 
   setAutoLogon(): Promise<void> {
     return unsupported('auto-logon');
+  }
+
+  memoryReading(): Promise<MemoryReading> {
+    const run: RunCommand = (argv) =>
+      execFileP(argv[0]!, argv.slice(1), { timeout: 30_000, windowsHide: true }).then(
+        ({ stdout, stderr }) => ({ exitCode: 0, stdout, stderr }),
+        (e: { code?: unknown; stdout?: string; stderr?: string; message: string }) => ({
+          exitCode: typeof e.code === 'number' ? e.code : null,
+          stdout: e.stdout ?? '',
+          stderr: e.stderr ?? e.message,
+        }),
+      );
+    if (this.os === 'linux') return linuxMemory();
+    return this.os === 'darwin' ? darwinMemory(run) : windowsMemory(run);
   }
 
   async reboot(reason: string): Promise<void> {

@@ -3,6 +3,7 @@
 // `tc-worker` instead of copied by hand.
 import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
 import { spawnPosix } from '../sandbox/posix-process.ts';
+import { darwinMemory, type MemoryReading } from './memory.ts';
 import type { Platform, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
 
 export const LAUNCH_AGENT_LABEL = 'net.generic.worker';
@@ -62,6 +63,10 @@ export class DarwinPlatform implements Platform {
 
   async setAutoLogon(_user: TaskUser): Promise<void> {
     throw new Error(NO_SANDBOX);
+  }
+
+  memoryReading(): Promise<MemoryReading> {
+    return darwinMemory((argv) => this.runner.run(argv, { timeoutMs: 10_000 }));
   }
 
   async reboot(reason: string): Promise<void> {

@@ -14,6 +14,7 @@ import { RunCgroups } from '../sandbox/cgroup.ts';
 import { spawnPosix, spawnViaExecStep } from '../sandbox/posix-process.ts';
 import { killRunProcesses } from '../sandbox/task-processes.ts';
 import type { KilledProcesses, Platform, RunningProcess, RunProcesses, SpawnSpec, TaskUser } from './platform.ts';
+import { linuxMemory, type MemoryReading } from './memory.ts';
 
 export const TASK_USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 /** shadow-utils accepts this (upper case included); 32 is the utmp name limit. */
@@ -229,6 +230,10 @@ export class LinuxPlatform implements Platform {
 
   /** Headless Linux has no graphical logon to configure; tasks run without one. */
   async setAutoLogon(_user: TaskUser): Promise<void> {}
+
+  memoryReading(): Promise<MemoryReading> {
+    return linuxMemory();
+  }
 
   async reboot(reason: string): Promise<void> {
     await runChecked(this.runner, ['shutdown', '-r', 'now', reason]);

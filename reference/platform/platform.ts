@@ -2,6 +2,7 @@
 // never branch on process.platform, so Windows and macOS logic runs here against the recording
 // implementation and for real on those systems in the CI matrix.
 import type { Readable } from 'node:stream';
+import type { MemoryReading } from './memory.ts';
 
 export type OsName = 'linux' | 'darwin' | 'windows';
 
@@ -100,4 +101,6 @@ export interface Platform {
   sessionTaskUser?(): TaskUser | undefined;
   reboot(reason: string): Promise<void>;
   shutdown(reason: string): Promise<void>;
+  /** System memory now, for the resource monitor (platform/memory.ts); absent where it cannot be read. */
+  memoryReading?(): Promise<MemoryReading>;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
+import { type MemoryReading, windowsMemory } from './memory.ts';
 import type { Platform, ProcessExit, RunningProcess, SpawnSpec, TaskUser } from './platform.ts';
 import { knownFoldersScript } from './windows/known-folders.ts';
 import { runAsUserScript } from './windows/run-as-user.ts';
@@ -295,6 +296,10 @@ export class WindowsPlatform implements Platform {
     const name = await value('DefaultUserName');
     const password = await value('DefaultPassword');
     return name && password ? { name, password } : undefined;
+  }
+
+  memoryReading(): Promise<MemoryReading> {
+    return windowsMemory((argv) => this.runner.run(argv, { timeoutMs: 30_000 }));
   }
 
   async reboot(reason: string): Promise<void> {

@@ -13,6 +13,7 @@ import type { Platform, TaskUser } from '../platform/platform.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import type { Feature } from '../features/feature.ts';
+import { runTaskAsCurrentUserRequested } from '../features/run-task-as-current-user.ts';
 import { purgeLeftovers } from './leftovers.ts';
 import { chownTree } from './owned-files.ts';
 
@@ -55,7 +56,11 @@ export function createSandboxFeature(
             ctx.log.info(NO_SANDBOX_MESSAGE);
             return;
           }
-          const groups: string[] = Array.isArray(ctx.payload?.osGroups) ? ctx.payload.osGroups : [];
+          // With features.runTaskAsCurrentUser the task user runs nothing, so it joins no groups (generic-worker).
+          const groups: string[] =
+            Array.isArray(ctx.payload?.osGroups) && !runTaskAsCurrentUserRequested(ctx.payload)
+              ? ctx.payload.osGroups
+              : [];
           for (const group of groups) {
             if (!(await ctx.platform.groupExists(group))) {
               throw new TaskError(

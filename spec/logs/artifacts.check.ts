@@ -1,5 +1,17 @@
 // Checkers for logs.backing.* and logs.live.*: the log artifacts every run publishes.
-import { artifactName, body, claims, isOk, isResolve, ms, runCalls, verdict } from '../lib/observe.ts';
+import {
+  artifactName,
+  body,
+  claims,
+  fail,
+  isOk,
+  isResolve,
+  mainTask,
+  ms,
+  pass,
+  runCalls,
+  verdict,
+} from '../lib/observe.ts';
 import type { Checker, Observation, TraceEntry } from '../types.ts';
 
 const backingName = (p: any): string => p?.logs?.backing ?? 'public/logs/live_backing.log';
@@ -134,4 +146,22 @@ export const customNames: Checker = (obs) => {
     if (r.payload.logs.live && liveOn(r) && r.live.length === 0) problems.push(`${r.key}: no ${r.payload.logs.live}`);
   }
   return verdict(problems, 'custom log names were used');
+};
+
+/** setup.liveLog cases: the marker arrived through the live log URL before the main task was resolved. */
+export const liveStreams: Checker = (obs, c) => {
+  const until: string | undefined = c.setup?.liveLog?.until;
+  if (!until) return null;
+  const l = obs.liveLog;
+  if (!l) return fail('the runner recorded no live log reading');
+  if (!l.url) return fail(l.error ?? 'the worker created no reference live log artifact');
+  if (!l.seenAt)
+    return fail(
+      `${JSON.stringify(until)} did not arrive through ${l.url} while the task ran${l.error ? ` (${l.error})` : ''}`,
+    );
+  const id = mainTask(obs, c)?.[0];
+  const resolved = obs.trace.find((e) => e.taskId === id && isResolve(e) && isOk(e));
+  if (resolved && ms(resolved.time) < ms(l.seenAt))
+    return fail(`${JSON.stringify(until)} arrived at ${l.seenAt}, after ${resolved.route} at ${resolved.time}`);
+  return pass(`${JSON.stringify(until)} streamed through ${l.url} at ${l.seenAt}, before the run was resolved`);
 };

@@ -63,6 +63,15 @@ export const statements: Statement[] = [
     check: c.liveFinal,
   },
   {
+    id: 'logs.live.streams-while-running',
+    area,
+    level: 'MUST',
+    text: 'While a task runs, its live log is a reference artifact whose URL streams the log as it is written, so a reader sees output before the run is resolved.',
+    source: [gw('livelog_feature.go'), gw('livelog/livelog.go'), gw('expose/local.go'), gw11('livelog.go')],
+    generations: BOTH,
+    check: c.liveStreams,
+  },
+  {
     id: 'logs.live.disabled',
     area,
     level: 'MUST',
