@@ -165,6 +165,7 @@ export function caseConfig(
   const config: Record<string, unknown> = expandDeep(profile.configTemplate, vars, true);
   if (taskCount > 0) config.numberOfTasksToRun = taskCount;
   config.idleTimeoutSecs = DEFAULT_IDLE_TIMEOUT_SECS;
+  for (const tag of f.requires ?? []) Object.assign(config, expandDeep(profile.configForRequires?.[tag] ?? {}, vars));
   for (const [k, v] of Object.entries(expandDeep(f.setup?.config ?? {}, vars))) {
     // null removes a key, so a case can leave out a required property.
     if (v === null) delete config[k];

@@ -104,6 +104,11 @@ export interface Profile {
   platforms?: string[];
   /** requires-tags this worker cannot meet whatever the machine (cases needing them are skipped). */
   unsupported?: string[];
+  /**
+   * Config a case that requires a tag needs from this worker, by tag (e.g. how the worker is put into
+   * its OS-user sandbox for `os-users` cases); applied after the runner's defaults, before setup.config.
+   */
+  configForRequires?: Record<string, Record<string, unknown>>;
   /** Where the profile came from (built-in name or file path). */
   source?: string;
 }

@@ -1,6 +1,6 @@
 // The fixtures linter (`npm run check:fixtures`): every case file is valid JSON matching
 // schemas/fixture.schema.json, its id is its path, ids and descriptions are unique, descriptions
-// follow the house style, statement ids and requires-tags exist, and every worker MUST statement
+// follow the house style, statement ids and requires-tags exist, every requires-tag gates a case, and every worker MUST statement
 // that a fixture can exercise has a case. Prints one line per problem; exits 1 when there are any.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -34,6 +34,7 @@ export function lintCases(
   const ids = new Map<string, string>();
   const descriptions = new Map<string, string>();
   const exercised = new Set<string>();
+  const gating = new Set<string>();
   for (const f of files) {
     const where = `fixtures/${f.rel}.json`;
     if (f.parseError !== undefined) {
@@ -57,8 +58,10 @@ export function lintCases(
     if (d !== d.trim()) problems.push(`${where}: description has surrounding spaces`);
     if (descriptions.has(d)) problems.push(`${where}: description also used by ${descriptions.get(d)}`);
     descriptions.set(d, where);
-    for (const tag of c.requires ?? [])
+    for (const tag of c.requires ?? []) {
+      gating.add(tag);
       if (!(tag in vocab.requires)) problems.push(`${where}: unknown requires-tag ${JSON.stringify(tag)}`);
+    }
     for (const id of c.statements as string[]) {
       const s = byId.get(id);
       if (!s) {
@@ -75,6 +78,12 @@ export function lintCases(
   const uncoveredMust = statements
     .filter((s) => s.level === 'MUST' && s.subject !== 'queue' && !s.untestable && !exercised.has(s.id))
     .map((s) => s.id);
+  // A tag no case requires gates nothing: a profile listing it as unsupported would skip nothing.
+  for (const tag of Object.keys(vocab.requires))
+    if (!gating.has(tag))
+      problems.push(
+        `spec/vocabulary.json: requires-tag ${tag} gates no case (remove it or tag the cases that need it)`,
+      );
   for (const id of uncoveredMust)
     problems.push(`spec: MUST statement ${id} has no fixture case (add one, or mark it untestable with a reason)`);
   return { cases: files.length, problems, uncoveredMust };

@@ -149,6 +149,8 @@ export interface CaseExpectation {
   kind: 'task' | 'worker';
   statements: string[];
   level?: Level;
+  /** The case's requires-tags: the runner has put the worker into the mode each names (e.g. os-users). */
+  requires?: string[];
   expect: Expect;
   task?: any;
   tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log'> }>;

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
-import type { Checker, Observation } from '../types.ts';
+import type { CaseExpectation, Checker, Observation } from '../types.ts';
 
 export interface SandboxReport {
   taskId: string;
@@ -27,9 +27,18 @@ export function sandboxReports(obs: Observation): SandboxReport[] {
   return out;
 }
 
+/**
+ * The sandbox is on when the case requires `os-users`: the runner then applies the profile's
+ * config for that tag (`configForRequires`), however the worker names it (tc-worker:
+ * runTasksAsCurrentUser false; generic-worker: its multiuser engine with headlessTasks).
+ */
+function sandboxed(obs: Observation, c: CaseExpectation | undefined): boolean {
+  return obs.platform === 'linux' && (c?.requires ?? []).includes('os-users');
+}
+
 /** Only on Linux with the sandbox on: elsewhere the statements are not exercised. */
-function applicable(obs: Observation): SandboxReport[] | null {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+function applicable(obs: Observation, c: CaseExpectation | undefined): SandboxReport[] | null {
+  if (!sandboxed(obs, c)) return null;
   const reports = sandboxReports(obs);
   return reports.length > 0 ? reports : null;
 }
@@ -62,8 +71,8 @@ export function livePids(uid: number): number[] {
   return pids;
 }
 
-export const freshTaskUser: Checker = (obs) => {
-  const reports = applicable(obs);
+export const freshTaskUser: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const me = process.getuid?.();
   const problems = reports.flatMap((r) => [
@@ -76,15 +85,15 @@ export const freshTaskUser: Checker = (obs) => {
   return verdict(problems, `${reports.length} task(s) ran as their own task user`);
 };
 
-export const userDeleted: Checker = (obs) => {
-  const reports = applicable(obs);
+export const userDeleted: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const problems = reports.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
   return verdict(problems, `task user(s) ${reports.map((r) => r.user).join(', ')} deleted`);
 };
 
-export const processesKilled: Checker = (obs) => {
-  const reports = applicable(obs);
+export const processesKilled: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const problems = reports.flatMap((r) => {
     const pids = livePids(r.uid);
@@ -95,8 +104,8 @@ export const processesKilled: Checker = (obs) => {
   return verdict(problems, 'no process of a task user survived its task');
 };
 
-export const filesRemoved: Checker = (obs) => {
-  const reports = applicable(obs);
+export const filesRemoved: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const cleanUp = obs.config.cleanUpTaskDirs !== false;
   const problems = reports.flatMap((r) => {
@@ -107,8 +116,8 @@ export const filesRemoved: Checker = (obs) => {
 };
 
 /** An osGroups entry naming a group the host does not have is malformed-payload (sandbox on). */
-export const unknownGroupMalformed: Checker = (obs) => {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+export const unknownGroupMalformed: Checker = (obs, c) => {
+  if (!sandboxed(obs, c)) return null;
   const groups = new Set(
     readFileSync('/etc/group', 'utf8')
       .split('\n')
@@ -132,8 +141,8 @@ export const unknownGroupMalformed: Checker = (obs) => {
 };
 
 /** With the sandbox on, the task's processes carry every osGroups group (tasks print TC_SANDBOX_GROUPS=`id -Gn`). */
-export const groupsApplied: Checker = (obs) => {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+export const groupsApplied: Checker = (obs, c) => {
+  if (!sandboxed(obs, c)) return null;
   const judged = taskList(obs).flatMap(([taskId, t]) => {
     // Line-anchored: the log also shows the command text, where the marker is followed by $(id -Gn).
     const m = /^TC_SANDBOX_GROUPS=(.*)$/m.exec(t.log ?? '');

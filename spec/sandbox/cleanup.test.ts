@@ -23,14 +23,16 @@ function obs(body: string, over: Partial<Observation> = {}, payload: any = {}): 
         log,
       },
     },
-    config: { runTasksAsCurrentUser: false },
+    config: {},
     profile: { name: 'reference', generation: 'current' },
     platform: 'linux',
     ...over,
   };
 }
 
-const expectation = { id: 'x', kind: 'task' as const, statements: [], expect: {} };
+// The sandbox is on for a case that requires os-users (the runner applied the profile's config for it).
+const expectation = { id: 'x', kind: 'task' as const, statements: [], expect: {}, requires: ['os-users'] };
+const unsandboxed = { ...expectation, requires: [] };
 const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('sandbox checkers judge the host', () => {
@@ -63,7 +65,8 @@ describe.skipIf(!linux)('sandbox checkers judge the host', () => {
 
   it('do not apply without the sandbox, off Linux, or without a report', () => {
     const log = 'TC_SANDBOX_USER=task_a TC_SANDBOX_UID=4000124 TC_SANDBOX_HOME=/home/task_a TC_SANDBOX_TASKDIR=/x\n';
-    expect(c.userDeleted(obs(log, { config: { runTasksAsCurrentUser: true } }), expectation)).toBeNull();
+    expect(c.userDeleted(obs(log), unsandboxed)).toBeNull();
+    expect(c.groupsApplied(obs('TC_SANDBOX_GROUPS=task_1\n', {}, { osGroups: ['audio'] }), unsandboxed)).toBeNull();
     expect(c.userDeleted(obs(log, { platform: 'darwin' }), expectation)).toBeNull();
     expect(c.userDeleted(obs('no report'), expectation)).toBeNull();
   });

@@ -48,6 +48,14 @@ describe('runner units', () => {
     expect(config.livelogGETPort).toBe(40001);
   });
 
+  it("puts the worker into the mode a requires-tag names with the profile's configForRequires", () => {
+    const profile = loadProfile('reference');
+    expect(caseConfig(profile, base, {}, 1).runTasksAsCurrentUser).toBe(true);
+    expect(caseConfig(profile, { ...base, requires: ['os-users'] }, {}, 1).runTasksAsCurrentUser).toBe(false);
+    const over = { ...base, requires: ['os-users'], setup: { config: { runTasksAsCurrentUser: null } } };
+    expect(caseConfig(profile, over, {}, 1)).not.toHaveProperty('runTasksAsCurrentUser');
+  });
+
   it('starts a CLI case with the profile program and the case arguments', () => {
     const profile = loadProfile('reference');
     const vars = { NODE: process.execPath, KIT: '/kit', CONFIG: '/c.json' };
@@ -87,7 +95,7 @@ describe('runner units', () => {
     expect(skipReason({ ...base, requires: ['taskcluster-proxy'] }, gw)).toBe(
       'worker generic-worker does not support "taskcluster-proxy"',
     );
-    expect(skipReason({ ...base, requires: ['faults', 'signals'] }, ref)).toBeUndefined();
+    expect(skipReason({ ...base, requires: ['cli-args', 'taskcluster-proxy'] }, ref)).toBeUndefined();
     expect(skipReason({ ...base, requires: ['short-claims'] }, ref)).toBeUndefined();
     expect(skipReason({ ...base, requires: ['short-claims'] }, gw)).toBe(
       'worker generic-worker does not support "short-claims"',
