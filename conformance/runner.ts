@@ -12,7 +12,7 @@ import { statusFor } from './expectations.ts';
 import type { Expectations } from './expectations.ts';
 import { HarnessQueue } from './queue-client.ts';
 import { killTree, PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
-import type { CaseRecord, LoadedCase, Profile } from './types.ts';
+import type { CaseRecord, Generation, LoadedCase, Profile } from './types.ts';
 
 /** Exactly what a worker needs from the Queue: claim on the kit's task queues under its own identity. */
 export const WORKER_SCOPES = [`queue:claim-work:${PROVISIONER_ID}/*`, `queue:worker-id:${WORKER_GROUP}/*`];
@@ -62,17 +62,22 @@ async function startMock(
   });
 }
 
-/** Signing keys in generic-worker's formats: an armored OpenPGP private key and a base64 ed25519 seed. */
-export async function makeKeys(dir: string): Promise<{ openpgp: string; ed25519: string }> {
+/**
+ * Signing keys in generic-worker's formats: an armored OpenPGP private key and a base64 ed25519 seed.
+ * A v11 worker gets an RSA 4096 OpenPGP key, as 11.0.1's own new-openpgp-keypair makes (openpgp.go):
+ * 11.0.1 reads the key with golang.org/x/crypto/openpgp, which refuses EdDSA keys ("unsupported
+ * feature: public key type: 22") and exits 69. Current workers get an ed25519 (ECC) key.
+ */
+export async function makeKeys(dir: string, generation: Generation): Promise<{ openpgp: string; ed25519: string }> {
   const ed = generateKeyPairSync('ed25519');
   const der = ed.privateKey.export({ format: 'der', type: 'pkcs8' });
   const ed25519 = join(dir, 'ed25519.key');
   writeFileSync(ed25519, der.subarray(der.length - 32).toString('base64'), { mode: 0o600 });
-  const { privateKey } = await openpgp.generateKey({
-    type: 'ecc',
-    userIDs: [{ name: 'tc-kit conformance', email: 'tc-kit@example.com' }],
-    format: 'armored',
-  });
+  const userIDs = [{ name: 'tc-kit conformance', email: 'tc-kit@example.com' }];
+  const { privateKey } =
+    generation === 'v11'
+      ? await openpgp.generateKey({ type: 'rsa', rsaBits: 4096, userIDs, format: 'armored' })
+      : await openpgp.generateKey({ type: 'ecc', userIDs, format: 'armored' });
   const pgp = join(dir, 'openpgp.key');
   writeFileSync(pgp, privateKey, { mode: 0o600 });
   return { openpgp: pgp, ed25519 };
@@ -89,7 +94,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const workerClient = { clientId: WORKER_CLIENT_ID, accessToken: randomToken() };
   const mock = await startMock([{ ...workerClient, scopes: WORKER_SCOPES }], filesDir, opts.profile.generation);
   try {
-    const keys = await makeKeys(runDir);
+    const keys = await makeKeys(runDir, opts.profile.generation);
     const ctx: RunContext = {
       profile: opts.profile,
       rootUrl: mock.rootUrl,

@@ -1,9 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} placeholders are what these tests are about
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { matchesOnly, skipReason } from '../../conformance/cases.ts';
 import { freePortBlock, releasePorts } from '../../conformance/ports.ts';
 import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
 import { caseConfig, caseSlug, scopeFault } from '../../conformance/run-case.ts';
+import { makeKeys } from '../../conformance/runner.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 
 const base: FixtureCase = { id: 'payload/command/x', description: 'x', statements: [] };
@@ -101,6 +106,25 @@ describe('runner units', () => {
       'worker generic-worker does not support "short-claims"',
     );
     expect(skipReason({ ...base, requires: ['teleport'] }, ref)).toContain('"teleport"');
+  });
+
+  it('gives v11 workers an armored RSA 4096 OpenPGP key (11.0.1 cannot read EdDSA), current ones ed25519', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-keys-'));
+    try {
+      const v11 = await makeKeys(dir, 'v11');
+      const armored = readFileSync(v11.openpgp, 'utf8');
+      expect(armored).toMatch(/^-----BEGIN PGP PRIVATE KEY BLOCK-----/);
+      const rsa = await openpgp.readPrivateKey({ armoredKey: armored });
+      // Version 4 keys: golang.org/x/crypto/openpgp of 2018 reads no other version.
+      expect(rsa.keyPacket.version).toBe(4);
+      expect(rsa.getAlgorithmInfo()).toEqual({ algorithm: 'rsaEncryptSign', bits: 4096 });
+      const current = await makeKeys(dir, 'current');
+      const ecc = await openpgp.readPrivateKey({ armoredKey: readFileSync(current.openpgp, 'utf8') });
+      expect(ecc.getAlgorithmInfo().algorithm).toBe('eddsaLegacy');
+      expect(Buffer.from(readFileSync(current.ed25519, 'utf8'), 'base64')).toHaveLength(32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('selects cases by substring or glob', () => {
