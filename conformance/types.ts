@@ -20,6 +20,8 @@ export interface TaskExpectation {
   runs?: RunExpectation[];
   log?: TextMatch;
   artifacts?: ArtifactExpectation[];
+  /** What the refusal (exception/malformed-payload) is about: the log's explanation names every term. */
+  refusal?: { about: string[] };
 }
 
 export interface CaseExpect extends TaskExpectation {

@@ -109,6 +109,25 @@ describe('check:fixtures', () => {
       expect.stringContaining('requires-tag cli-args gates no case'),
     ]);
   });
+  it('requires a case expecting malformed-payload to say what the refusal is about, per generation', () => {
+    const refusedCase = {
+      ...withTag(good()),
+      expect: { exitCode: 0, runs: [{ state: 'exception', reasonResolved: 'malformed-payload' }] },
+      expectByGeneration: { v11: { runs: [{ state: 'completed', reasonResolved: 'completed' }] } },
+    };
+    expect(lint({ 'payload/command/exit-on-fail.json': refusedCase })).toEqual([
+      expect.stringContaining('expects malformed-payload (current) but no expect.refusal'),
+    ]);
+    const stated = { ...refusedCase, expect: { ...refusedCase.expect, refusal: { about: ['command'] } } };
+    expect(lint({ 'payload/command/exit-on-fail.json': stated })).toEqual([
+      expect.stringContaining('gives expect.refusal for v11, where it does not expect malformed-payload'),
+    ]);
+    const placed = {
+      ...refusedCase,
+      expectByGeneration: { ...refusedCase.expectByGeneration, current: { refusal: { about: ['command'] } } },
+    };
+    expect(lint({ 'payload/command/exit-on-fail.json': placed })).toEqual([]);
+  });
   it('reports a worker MUST statement without a case but not a Queue-side one', () => {
     const r = lintCases(readCaseFiles(tree({})), STATEMENTS);
     expect(r.uncoveredMust).toEqual(['payload.command.exit-on-fail']);

@@ -1,6 +1,7 @@
 // The fixtures linter (`npm run check:fixtures`): every case file is valid JSON matching
 // schemas/fixture.schema.json, its id is its path, ids and descriptions are unique, descriptions
-// follow the house style, statement ids and requires-tags exist, every requires-tag gates a case, and every worker MUST statement
+// follow the house style, statement ids and requires-tags exist, every requires-tag gates a case, a case
+// expecting malformed-payload says what the refusal is about, and every worker MUST statement
 // that a fixture can exercise has a case. Prints one line per problem; exits 1 when there are any.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -22,6 +23,33 @@ function schemaValidator() {
 }
 
 const BAD_WORDS = /\b(should|test that|tests that|checks that|verify|verifies)\b/i;
+
+const refused = (runs: any[] | undefined): boolean =>
+  (runs ?? []).some((r) => r?.reasonResolved === 'malformed-payload');
+
+/**
+ * A case expecting a refusal says what it is about (expect.refusal), for every generation it runs
+ * in and for each of its tasks: otherwise a worker refusing the task for any other reason passes it.
+ */
+function refusalsMissing(c: any): string[] {
+  const out: string[] = [];
+  for (const gen of c.generations as string[]) {
+    const e = { ...(c.expect ?? {}), ...(c.expectByGeneration?.[gen] ?? {}) };
+    if (refused(e.runs) && !e.refusal)
+      out.push(`expects malformed-payload (${gen}) but no expect.refusal says what the refusal is about`);
+    if (e.refusal && !refused(e.runs))
+      out.push(
+        `gives expect.refusal for ${gen}, where it does not expect malformed-payload (move it to expectByGeneration)`,
+      );
+  }
+  for (const t of c.tasks ?? []) {
+    if (refused(t.expect?.runs) && !t.expect?.refusal)
+      out.push(`task ${t.alias} expects malformed-payload but no refusal says what it is about`);
+    if (t.expect?.refusal && !refused(t.expect?.runs))
+      out.push(`task ${t.alias} gives a refusal but does not expect malformed-payload`);
+  }
+  return [...new Set(out)];
+}
 
 export function lintCases(
   files: CaseFile[],
@@ -62,6 +90,7 @@ export function lintCases(
       gating.add(tag);
       if (!(tag in vocab.requires)) problems.push(`${where}: unknown requires-tag ${JSON.stringify(tag)}`);
     }
+    problems.push(...refusalsMissing(c).map((p) => `${where}: ${p}`));
     for (const id of c.statements as string[]) {
       const s = byId.get(id);
       if (!s) {

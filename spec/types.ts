@@ -138,6 +138,8 @@ export interface Expect {
   stderr?: TextExpectation;
   /** stdout and stderr together, for workers that log to either. */
   output?: TextExpectation;
+  /** The task is refused for this reason: its log's explanation names every term (spec/lib/refusal.ts). */
+  refusal?: { about: string[] };
 }
 
 /**
@@ -153,7 +155,7 @@ export interface CaseExpectation {
   requires?: string[];
   expect: Expect;
   task?: any;
-  tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log'> }>;
+  tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log' | 'refusal'> }>;
   setup?: Record<string, any>;
   /** alias -> taskId, the main task under 'main' (optional; checkers fall back to every task). */
   taskIds?: Record<string, string>;
