@@ -52,7 +52,7 @@ export interface RunContext {
   setSupersedes: (taskId: string, supersedes: string[]) => void;
   runDir: string;
   filesDir: string;
-  keys: { openpgp: string; ed25519: string };
+  keys: { openpgp: string; ed25519: string; secrets?: Array<{ what: string; value: string }> };
   statements: Map<string, StatementLike>;
   keepDirs: boolean;
   /** Workers running now, so an interrupted run can take them down with it. */
@@ -404,6 +404,7 @@ async function execute(
     platform: process.platform,
     aliases: Object.fromEntries(plans.map((p) => [p.alias, p.taskId])),
     ...(liveLog ? { liveLog } : {}),
+    secrets: ctx.keys.secrets,
   };
   rec.observation = obs;
   rec.exitCode = obs.exitCode;

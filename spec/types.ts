@@ -86,6 +86,11 @@ export interface Observation {
   timedOut?: boolean;
   /** The main task's live log as read while it ran, for cases with setup.liveLog. */
   liveLog?: ObservedLiveLog;
+  /**
+   * Secrets the runner handed the worker outside `config` (the private signing keys' material), for
+   * the checkers that look for leaks (spec/lib/secrets.ts). Reports never show them.
+   */
+  secrets?: Array<{ what: string; value: string }>;
 }
 
 /** Expected resolution of one run. */

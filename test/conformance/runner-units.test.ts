@@ -127,6 +127,25 @@ describe('runner units', () => {
     }
   });
 
+  it('hands the leak checks the private key material it made, never a line of the public key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-keys-'));
+    try {
+      for (const generation of ['v11', 'current'] as const) {
+        const keys = await makeKeys(dir, generation);
+        const values = keys.secrets.map((s) => s.value);
+        expect(values).toContain(readFileSync(keys.ed25519, 'utf8'));
+        const armored = readFileSync(keys.openpgp, 'utf8');
+        const pgpLines = keys.secrets.filter((s) => s.what === 'the OpenPGP private key').map((s) => s.value);
+        expect(pgpLines.length).toBeGreaterThan(5);
+        for (const l of pgpLines) expect(armored.split('\n')).toContain(l);
+        const publicArmor = (await openpgp.readPrivateKey({ armoredKey: armored })).toPublic().armor();
+        for (const l of pgpLines) expect(publicArmor).not.toContain(l);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('selects cases by substring or glob', () => {
     expect(matchesOnly('payload/command/exit-on-fail', [])).toBe(true);
     expect(matchesOnly('payload/command/exit-on-fail', ['command/'])).toBe(true);
