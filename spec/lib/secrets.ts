@@ -2,12 +2,13 @@
 // The worker's own access token and other configured secrets, each run's temporary access tokens (from
 // the claim and every reclaim), and the key material the runner made (Observation.secrets).
 //
-// Not a secret: a token the worker itself publishes. generic-worker 11.0.1 puts the live log's GET token
-// into its own environment (livelog/livelog.go New: os.Setenv("ACCESS_TOKEN", slugid)), so every task
-// command inherits ACCESS_TOKEN; the same token is the path of the GET URL the worker publishes as the
-// public/logs/live.log redirect artifact, so a task learns nothing it could not read from its own
-// public artifact. v106 sets it on the livelog process only (workers/generic-worker/livelog/livelog.go
-// New, since 4a5572769f). The runner never learns that token, so it is not looked for.
+// Not a secret: a token the worker itself publishes. generic-worker 11.0.1 puts each live log's GET
+// token into its own environment (livelog/livelog.go New: os.Setenv("ACCESS_TOKEN", slugid)), so task
+// commands inherit it (measured: each task gets the previous task's). That token is the path of the GET
+// URL the worker published as that task's public/logs/live.log redirect artifact, so a task learns
+// nothing it could not read from a public artifact. v106 sets it on the livelog process only
+// (workers/generic-worker/livelog/livelog.go New, since 4a5572769f). The runner never learns that
+// token, so it is not looked for.
 import type { Observation } from '../types.ts';
 import { claims, okCalls } from './observe.ts';
 

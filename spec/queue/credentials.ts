@@ -60,7 +60,7 @@ export const statements: Statement[] = [
     ],
     generations: BOTH,
     divergence:
-      "11.0.1 sets ACCESS_TOKEN in its own environment (livelog/livelog.go New: os.Setenv, a fresh slugid per task), so every task command inherits it. That token is the live log's GET token, which the worker publishes as the path of the public/logs/live.log redirect URL, so it gives a task nothing beyond its own public artifact; it is allowed. v106 passes it to the livelog process only (livelog.go New, since 4a5572769f). The livelogSecret of 11.0.1's config (the stateless-DNS secret) is a secret and is looked for.",
+      "11.0.1 sets ACCESS_TOKEN in its own environment (livelog/livelog.go New: os.Setenv, a fresh slugid per task's live log), so task commands inherit it: measured, the first task has none and each later task gets the previous task's, the GET token of a live log the worker published itself as the path of that task's public/logs/live.log redirect URL and has since stopped. It gives a task nothing beyond a public artifact, so it is allowed. v106 passes it to the livelog process only (livelog.go New, since 4a5572769f). The livelogSecret of 11.0.1's config (the stateless-DNS secret) is a secret and is looked for.",
     check: c.notExposed,
   },
 ];
