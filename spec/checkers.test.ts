@@ -430,6 +430,40 @@ describe('artifacts.content-type.guessed / content-encoding.gzip-default', () =>
   });
 });
 
+describe('logs.format.exit-code-line', () => {
+  const aborted = [
+    '[taskcluster 2026-12-02T11:22:45.910Z] === Task Starting ===',
+    "[taskcluster 2026-12-02T11:22:46.041Z] Executing command 0: /bin/bash -c 'echo started; sleep 20'",
+    'started',
+    '[taskcluster:error] Aborting task...',
+    '[taskcluster 2026-12-02T11:22:48.041Z] === Task Finished ===',
+    '[taskcluster:error] Task aborted - max run time exceeded',
+    '',
+  ].join('\n');
+  const v11 = (log: string) => ({ ...withLog(log), profile: { name: 't', generation: 'v11' as const } });
+  it('passes a result block after every command', () => {
+    expect(
+      check(
+        'logs.format.exit-code-line',
+        withLog(LOG.replace("'echo never'", "'true'\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 0")),
+      )?.ok,
+    ).toBe(true);
+  });
+  it('fails a command without one, also when a later command has two', () => {
+    expect(check('logs.format.exit-code-line', withLog(LOG))?.ok).toBe(false);
+    const shifted = LOG.replace('[taskcluster 2026-01-01T00:00:00.002Z]    Exit Code: 3\n', '').replace(
+      "'echo never'",
+      "'echo never'\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 3\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 0",
+    );
+    expect(check('logs.format.exit-code-line', withLog(shifted))?.ok).toBe(false);
+  });
+  it("accepts 11.0.1's 'Aborting task...' for an aborted command of a v11 worker only (main.go ExecuteCommand)", () => {
+    expect(check('logs.format.exit-code-line', v11(aborted))?.ok).toBe(true);
+    expect(check('logs.format.exit-code-line', withLog(aborted))?.ok).toBe(false);
+    expect(check('logs.format.exit-code-line', v11(aborted.replace('Aborting task...', 'Uploading')))?.ok).toBe(false);
+  });
+});
+
 describe('queue.credentials.not-exposed and worker.config.secrets-masked look for every secret the runner knows', () => {
   const SEED = 'bXktZWQyNTUxOS1zZWVkLWZvci10aGUta2l0LXRlc3Q=';
   const secrets = [{ what: 'the ed25519 signing key', value: SEED }];
