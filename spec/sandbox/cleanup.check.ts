@@ -4,7 +4,7 @@
 // TC_SANDBOX_TASKDIR=<pwd>` so any worker implementation can be judged the same way.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
+import { ms, payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
 import type { CaseExpectation, Checker, Observation } from '../types.ts';
 
 export interface SandboxReport {
@@ -85,11 +85,57 @@ export const freshTaskUser: Checker = (obs, c) => {
   return verdict(problems, `${reports.length} task(s) ran as their own task user`);
 };
 
+/**
+ * The reports of the tasks a cleanup sweep has followed: every task but the one resolved last.
+ * Current generic-worker deletes task users, homes and task directories in purgeOldTasks
+ * (multiuser.go), which skips the current task context's user and runs after a later completion, at
+ * idle timeout and at start-up; after numberOfTasksToRun it exits without another sweep.
+ */
+function swept(reports: SandboxReport[], obs: Observation): SandboxReport[] {
+  const resolved = (r: SandboxReport) => ms(runsOf(obs.tasks[r.taskId]!).at(-1)?.resolved);
+  const last = [...reports].sort((a, b) => (resolved(a) || 0) - (resolved(b) || 0)).at(-1);
+  return reports.filter((r) => r !== last);
+}
+
+/** The sweep needs cleanUpTaskDirs (default true): with it false, generic-worker keeps users and directories. */
+const cleansUp = (obs: Observation) => obs.config.cleanUpTaskDirs !== false;
+
+function leftOf(r: SandboxReport, obs: Observation): string[] {
+  return [
+    ...(userExists(r.user) ? [`OS user ${r.user} still exists`] : []),
+    ...[r.home, ...(cleansUp(obs) ? [r.taskDir] : [])].filter((p) => existsSync(p)).map((p) => `${p} left behind`),
+  ];
+}
+
 export const userDeleted: Checker = (obs, c) => {
   const reports = applicable(obs, c);
-  if (!reports) return null;
-  const problems = reports.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
-  return verdict(problems, `task user(s) ${reports.map((r) => r.user).join(', ')} deleted`);
+  if (!reports || !cleansUp(obs)) return null;
+  const judged = swept(reports, obs);
+  if (judged.length === 0) return null;
+  const problems = judged.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
+  return verdict(problems, `task user(s) ${judged.map((r) => r.user).join(', ')} deleted by the next sweep`);
+};
+
+export const filesRemoved: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
+  if (!reports || !cleansUp(obs)) return null;
+  const judged = swept(reports, obs);
+  if (judged.length === 0) return null;
+  const problems = judged.flatMap((r) =>
+    [r.home, r.taskDir].filter((p) => existsSync(p)).map((p) => `${r.taskId}: ${p} left behind`),
+  );
+  return verdict(problems, 'home and task directory of swept task user(s) removed');
+};
+
+/** Every task user, the last included, is gone with its home and task directory once the worker has exited. */
+export const deletedBeforeExit: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
+  if (!reports || !cleansUp(obs)) return null;
+  const problems = reports.flatMap((r) => leftOf(r, obs).map((p) => `${r.taskId}: ${p}`));
+  return verdict(
+    problems,
+    `every task user (${reports.map((r) => r.user).join(', ')}) deleted before the worker exited`,
+  );
 };
 
 export const processesKilled: Checker = (obs, c) => {
@@ -104,15 +150,15 @@ export const processesKilled: Checker = (obs, c) => {
   return verdict(problems, 'no process of a task user survived its task');
 };
 
-export const filesRemoved: Checker = (obs, c) => {
+/** Fixtures make each task leave /tmp/tc-sandbox-<taskId>, outside its home and task directory. */
+export const tmpFilesRemoved: Checker = (obs, c) => {
   const reports = applicable(obs, c);
   if (!reports) return null;
-  const cleanUp = obs.config.cleanUpTaskDirs !== false;
-  const problems = reports.flatMap((r) => {
-    const left = [r.home, `/tmp/tc-sandbox-${r.taskId}`, ...(cleanUp ? [r.taskDir] : [])].filter((p) => existsSync(p));
-    return left.map((p) => `${r.taskId}: ${p} left behind`);
-  });
-  return verdict(problems, 'home, task directory and /tmp files of the task user removed');
+  const problems = reports
+    .map((r) => `/tmp/tc-sandbox-${r.taskId}`)
+    .filter((p) => existsSync(p))
+    .map((p) => `${p} left behind`);
+  return verdict(problems, "no task user's file left in /tmp");
 };
 
 /** An osGroups entry naming a group the host does not have is malformed-payload (sandbox on). */
