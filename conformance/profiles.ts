@@ -146,9 +146,11 @@ export function commandFor(profile: Profile, vars: Record<string, string>, args?
   }
   const argv = template.map((a) => expand(a, vars, true));
   const program = argv[0];
-  if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
-    const hint = profile.name.startsWith('generic-worker') ? ' (scripts/install-generic-worker.sh installs it)' : '';
+  // The generic-worker profiles name their binary only through the environment: the kit never builds one.
+  const envName = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)/.exec(template[0] ?? '')?.[1];
+  const hint = envName ? ` (set ${envName} to the worker's binary)` : '';
+  if (!program) throw new UsageError(`worker ${profile.name}: no command to run${hint}`);
+  if ((isAbsolute(program) || program.includes('/')) && !existsSync(program))
     throw new UsageError(`worker ${profile.name}: command ${program} does not exist${hint}`);
-  }
   return argv;
 }
