@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Extra CI checks, run by .ci/run after npm test (well under 10 minutes):
+# Extra CI checks, run by .ci/run after npm test (well under 10 minutes without generic-worker binaries):
 # 1. the conformance kit against the reference worker (npm run conformance, its baseline);
 # 2. the example worker in Python (examples/python-worker/) against its own baseline; skipped with
 #    one line when python3 is absent or the machine is not Linux or macOS (its profile's platforms);
