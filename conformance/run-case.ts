@@ -379,6 +379,7 @@ async function execute(
           taskId: main.taskId,
           name: String((main.task.payload as any)?.logs?.live ?? 'public/logs/live.log'),
           trace: () => caseTrace(ctx.trace(), taskIds, slug),
+          statelessDnsSecret: typeof config.livelogSecret === 'string' ? config.livelogSecret : undefined,
         })
       : undefined;
   probe?.start();
