@@ -7,7 +7,7 @@
 #    (conformance/expectations/generic-worker*.json), when GENERIC_WORKER_BIN / GENERIC_WORKER_V11_BIN
 #    name their binaries (livelog on PATH); otherwise one skip line each. The kit never builds them:
 #    the Go module proxy does not serve generic-worker, and they are built from their upstream
-#    repositories outside the project. With binaries, each run takes about 17 minutes (two cases
+#    repositories outside the project. With binaries, each run takes about 18–20 minutes (two cases
 #    give generic-worker its 15-minute retry budget).
 set -uo pipefail
 cd "$(dirname "$0")/.."
