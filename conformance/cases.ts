@@ -113,21 +113,6 @@ export function platformName(p: NodeJS.Platform = process.platform): string {
   return p === 'win32' ? 'windows' : p;
 }
 
-const commandCache = new Map<string, boolean>();
-function hasCommand(cmd: string): boolean {
-  let ok = commandCache.get(cmd);
-  if (ok === undefined) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', timeout: 5000 });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    commandCache.set(cmd, ok);
-  }
-  return ok;
-}
-
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 // Windows has no uid 0: creating task users needs an elevated session, and `net session` succeeds
@@ -179,27 +164,16 @@ const kernelModule = (module: string) => (): string | undefined => {
   return undefined;
 };
 
-const posixSignals = () => (process.platform === 'win32' ? 'needs POSIX signals, which Windows lacks' : undefined);
 const provided = () => undefined;
 
 /**
- * requires-tags (spec/vocabulary.json) the runner can meet or check on this machine; a profile
- * lists in `unsupported` the ones its worker cannot meet. Anything else skips with a reason.
+ * How the runner meets each requires-tag of spec/vocabulary.json (exactly those: a test checks
+ * it): checked on this machine, or provided by the runner and its in-process mock for every worker.
+ * A profile lists in `unsupported` the tags its worker cannot meet.
  */
-const REQUIREMENTS: Record<string, () => string | undefined> = {
-  root: () => (isRoot() ? undefined : 'needs root'),
+export const REQUIREMENTS: Record<string, () => string | undefined> = {
   'os-users': canCreateOsUsers,
-  gpg: () => (hasCommand('gpg') ? undefined : 'needs gpg, which is not installed'),
-  openssl: () => (hasCommand('openssl') ? undefined : 'needs openssl, which is not installed'),
-  curl: () => (hasCommand('curl') ? undefined : 'needs curl on the PATH, which is not installed'),
-  signals: posixSignals,
-  // Provided by the runner and its in-process mock for every worker.
   'ed25519-key': provided,
-  'openpgp-key': provided,
-  'taskcluster-proxy': provided,
-  faults: provided,
-  cancel: provided,
-  superseder: provided,
   'worker-env': provided,
   'cli-args': provided,
   // Worker capabilities the host must allow; a worker without them lists the tag `unsupported`.
@@ -210,6 +184,9 @@ const REQUIREMENTS: Record<string, () => string | undefined> = {
   interactive: provided,
   // The mock provides short claims; a worker that cannot keep them alive lists the tag `unsupported`.
   'short-claims': provided,
+  // Features of the worker itself: the runner needs nothing, a worker without them lists them `unsupported`.
+  'chain-of-trust': provided,
+  'taskcluster-proxy': provided,
 };
 
 /** Why a case cannot run here with this profile, or undefined when it applies. */

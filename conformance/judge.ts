@@ -1,5 +1,6 @@
 // Generic matchers for a fixture's `expect` block: every problem is one line saying what was
 // expected, what was seen and where, so a report reader needs nothing else to act on it.
+import { ownIds, refusalProblems } from '../spec/lib/refusal.ts';
 import type {
   ArtifactExpectation,
   CaseExpect,
@@ -139,9 +140,10 @@ function matchTrace(obs: Observation, want: TraceExpectation, aliases: Record<st
   return problems;
 }
 
-function matchTask(task: ObservedTask | undefined, want: TaskExpectation, where: string): string[] {
+function matchTask(task: ObservedTask | undefined, want: TaskExpectation, where: string, own: string[]): string[] {
   const problems = [...matchRuns(task, want.runs, where)];
   if (want.log) problems.push(...matchText(task?.log, want.log, `${where} log`));
+  problems.push(...refusalProblems(task?.log, want.refusal, `${where} log`, own));
   for (const a of want.artifacts ?? []) problems.push(...matchArtifact(task, a, where));
   return problems;
 }
@@ -164,15 +166,15 @@ export function judge(
   problems.push(...matchText(obs.stdout, expect.stdout, 'worker stdout'));
   problems.push(...matchText(obs.stderr, expect.stderr, 'worker stderr'));
   problems.push(...matchText(obs.stdout + '\n' + obs.stderr, expect.output, 'worker output'));
-  const hasTaskExpect = expect.runs || expect.log || expect.artifacts;
+  const hasTaskExpect = expect.runs || expect.log || expect.artifacts || expect.refusal;
   if (hasTaskExpect) {
     if (!mainTaskId) problems.push('task expectations given, but the case created no task');
-    else problems.push(...matchTask(obs.tasks[mainTaskId], expect, 'task'));
+    else problems.push(...matchTask(obs.tasks[mainTaskId], expect, 'task', ownIds(obs)));
   }
   for (const [alias, want] of Object.entries(perTask)) {
     const id = aliases[alias];
     if (!id) problems.push(`task ${quote(alias)}: no task with that alias in the case`);
-    else problems.push(...matchTask(obs.tasks[id], want, `task ${alias}`));
+    else problems.push(...matchTask(obs.tasks[id], want, `task ${alias}`, ownIds(obs)));
   }
   for (const t of expect.trace ?? []) problems.push(...matchTrace(obs, t, aliases));
   return problems;

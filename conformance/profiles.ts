@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vocabulary } from '../spec/index.ts';
 import type { Profile } from './types.ts';
 
 export const KIT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,11 +46,51 @@ function profileProblem(p: any): string | undefined {
     !(Array.isArray(p.platforms) && p.platforms.every((x: unknown) => typeof x === 'string'))
   )
     return '"platforms" must be an array of strings';
-  if (p.unsupported !== undefined && !Array.isArray(p.unsupported)) return '"unsupported" must be an array of strings';
+  if (
+    p.unsupported !== undefined &&
+    !(Array.isArray(p.unsupported) && p.unsupported.every((x: unknown) => typeof x === 'string'))
+  )
+    return '"unsupported" must be an array of strings';
+  for (const tag of p.unsupported ?? [])
+    if (!(tag in vocabulary.requires))
+      return `"unsupported": ${JSON.stringify(tag)} is not a requires-tag (${tagList()})`;
   if (p.program !== undefined && !(Array.isArray(p.program) && p.program.every((x: unknown) => typeof x === 'string')))
     return '"program" must be an array of strings';
+  if (p.configForRequires !== undefined) {
+    const c = p.configForRequires;
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return '"configForRequires" must be an object';
+    for (const [tag, over] of Object.entries(c)) {
+      if (!(tag in vocabulary.requires))
+        return `"configForRequires": ${JSON.stringify(tag)} is not a requires-tag (${tagList()})`;
+      if (typeof over !== 'object' || over === null || Array.isArray(over))
+        return `"configForRequires.${tag}" must be an object of config keys`;
+    }
+  }
+  if (p.generation === 'current') {
+    for (const [key, why] of Object.entries(REQUESTED_BY_DEFAULT)) {
+      if (p.configTemplate[key] === false)
+        return `"configTemplate.${key}" is false, but ${why}: the worker would refuse every task malformed-payload ("… not enabled on this worker pool", workers/generic-worker/main.go (*TaskRun).Run); leave it true`;
+    }
+  }
   return undefined;
 }
+
+const tagList = () => `spec/vocabulary.json: ${Object.keys(vocabulary.requires).join(', ')}`;
+
+/**
+ * Current generic-worker's config switches (v106.0.0 gwconfig) whose feature every task requests
+ * unless its payload turns it off. A requested feature that is not enabled refuses the task
+ * malformed-payload, so a profile setting one of these to false cannot judge a single task.
+ */
+export const REQUESTED_BY_DEFAULT: Readonly<Record<string, string>> = {
+  enableLiveLog:
+    'payload features.liveLog defaults to true (workers/generic-worker/generated_insecure_linux.go; livelog_feature.go IsRequested)',
+  enableResourceMonitor:
+    'payload features.resourceMonitor defaults to true (generated_insecure_linux.go; resource_monitor_feature.go IsRequested)',
+  enableMetadata: 'every task requests the metadata feature (workers/generic-worker/metadata_feature.go IsRequested)',
+  enableMounts: 'every task requests the mounts feature (workers/generic-worker/mounts_feature.go IsRequested)',
+  enableOSGroups: 'every task requests the OS groups feature (workers/generic-worker/os_groups_feature.go IsRequested)',
+};
 
 /**
  * Substitutes `${NAME}` and `${NAME:arg}` from `vars` in a string, and, in profiles only (`env`),
@@ -105,9 +146,11 @@ export function commandFor(profile: Profile, vars: Record<string, string>, args?
   }
   const argv = template.map((a) => expand(a, vars, true));
   const program = argv[0];
-  if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) {
-    const hint = profile.name.startsWith('generic-worker') ? ' (scripts/install-generic-worker.sh installs it)' : '';
+  // The generic-worker profiles name their binary only through the environment: the kit never builds one.
+  const envName = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)/.exec(template[0] ?? '')?.[1];
+  const hint = envName ? ` (set ${envName} to the worker's binary)` : '';
+  if (!program) throw new UsageError(`worker ${profile.name}: no command to run${hint}`);
+  if ((isAbsolute(program) || program.includes('/')) && !existsSync(program))
     throw new UsageError(`worker ${profile.name}: command ${program} does not exist${hint}`);
-  }
   return argv;
 }

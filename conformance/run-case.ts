@@ -52,7 +52,7 @@ export interface RunContext {
   setSupersedes: (taskId: string, supersedes: string[]) => void;
   runDir: string;
   filesDir: string;
-  keys: { openpgp: string; ed25519: string };
+  keys: { openpgp: string; ed25519: string; secrets?: Array<{ what: string; value: string }> };
   statements: Map<string, StatementLike>;
   keepDirs: boolean;
   /** Workers running now, so an interrupted run can take them down with it. */
@@ -165,6 +165,7 @@ export function caseConfig(
   const config: Record<string, unknown> = expandDeep(profile.configTemplate, vars, true);
   if (taskCount > 0) config.numberOfTasksToRun = taskCount;
   config.idleTimeoutSecs = DEFAULT_IDLE_TIMEOUT_SECS;
+  for (const tag of f.requires ?? []) Object.assign(config, expandDeep(profile.configForRequires?.[tag] ?? {}, vars));
   for (const [k, v] of Object.entries(expandDeep(f.setup?.config ?? {}, vars))) {
     // null removes a key, so a case can leave out a required property.
     if (v === null) delete config[k];
@@ -378,6 +379,7 @@ async function execute(
           taskId: main.taskId,
           name: String((main.task.payload as any)?.logs?.live ?? 'public/logs/live.log'),
           trace: () => caseTrace(ctx.trace(), taskIds, slug),
+          statelessDnsSecret: typeof config.livelogSecret === 'string' ? config.livelogSecret : undefined,
         })
       : undefined;
   probe?.start();
@@ -403,6 +405,7 @@ async function execute(
     platform: process.platform,
     aliases: Object.fromEntries(plans.map((p) => [p.alias, p.taskId])),
     ...(liveLog ? { liveLog } : {}),
+    secrets: ctx.keys.secrets,
   };
   rec.observation = obs;
   rec.exitCode = obs.exitCode;

@@ -12,7 +12,7 @@ import { statusFor } from './expectations.ts';
 import type { Expectations } from './expectations.ts';
 import { HarnessQueue } from './queue-client.ts';
 import { killTree, PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
-import type { CaseRecord, LoadedCase, Profile } from './types.ts';
+import type { CaseRecord, Generation, LoadedCase, Profile } from './types.ts';
 
 /** Exactly what a worker needs from the Queue: claim on the kit's task queues under its own identity. */
 export const WORKER_SCOPES = [`queue:claim-work:${PROVISIONER_ID}/*`, `queue:worker-id:${WORKER_GROUP}/*`];
@@ -62,20 +62,41 @@ async function startMock(
   });
 }
 
-/** Signing keys in generic-worker's formats: an armored OpenPGP private key and a base64 ed25519 seed. */
-export async function makeKeys(dir: string): Promise<{ openpgp: string; ed25519: string }> {
+/**
+ * Signing keys in generic-worker's formats: an armored OpenPGP private key and a base64 ed25519 seed.
+ * A v11 worker gets an RSA 4096 OpenPGP key, as 11.0.1's own new-openpgp-keypair makes (openpgp.go):
+ * 11.0.1 reads the key with golang.org/x/crypto/openpgp, which refuses EdDSA keys ("unsupported
+ * feature: public key type: 22") and exits 69. Current workers get an ed25519 (ECC) key.
+ */
+export async function makeKeys(dir: string, generation: Generation): Promise<Keys> {
   const ed = generateKeyPairSync('ed25519');
   const der = ed.privateKey.export({ format: 'der', type: 'pkcs8' });
   const ed25519 = join(dir, 'ed25519.key');
-  writeFileSync(ed25519, der.subarray(der.length - 32).toString('base64'), { mode: 0o600 });
-  const { privateKey } = await openpgp.generateKey({
-    type: 'ecc',
-    userIDs: [{ name: 'tc-kit conformance', email: 'tc-kit@example.com' }],
-    format: 'armored',
-  });
+  const seed = der.subarray(der.length - 32).toString('base64');
+  writeFileSync(ed25519, seed, { mode: 0o600 });
+  const userIDs = [{ name: 'tc-kit conformance', email: 'tc-kit@example.com' }];
+  const { privateKey, publicKey } =
+    generation === 'v11'
+      ? await openpgp.generateKey({ type: 'rsa', rsaBits: 4096, userIDs, format: 'armored' })
+      : await openpgp.generateKey({ type: 'ecc', userIDs, format: 'armored' });
   const pgp = join(dir, 'openpgp.key');
   writeFileSync(pgp, privateKey, { mode: 0o600 });
-  return { openpgp: pgp, ed25519 };
+  // The armored key's full base64 lines that the public key does not share (a worker may print its
+  // public key): any one of them in a log means the private key file leaked.
+  const publicLines = new Set(publicKey.split('\n'));
+  const armorLines = privateKey.split('\n').filter((l) => /^[A-Za-z0-9+/]{40,}$/.test(l) && !publicLines.has(l));
+  const secrets = [
+    { what: 'the ed25519 signing key', value: seed },
+    ...armorLines.map((value) => ({ what: 'the OpenPGP private key', value })),
+  ];
+  return { openpgp: pgp, ed25519, secrets };
+}
+
+/** The signing keys the runner made for a run: their files, and their material for the leak checks. */
+export interface Keys {
+  openpgp: string;
+  ed25519: string;
+  secrets: Array<{ what: string; value: string }>;
 }
 
 export async function run(opts: RunOptions): Promise<RunResult> {
@@ -89,7 +110,7 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   const workerClient = { clientId: WORKER_CLIENT_ID, accessToken: randomToken() };
   const mock = await startMock([{ ...workerClient, scopes: WORKER_SCOPES }], filesDir, opts.profile.generation);
   try {
-    const keys = await makeKeys(runDir);
+    const keys = await makeKeys(runDir, opts.profile.generation);
     const ctx: RunContext = {
       profile: opts.profile,
       rootUrl: mock.rootUrl,

@@ -20,6 +20,8 @@ export interface TaskExpectation {
   runs?: RunExpectation[];
   log?: TextMatch;
   artifacts?: ArtifactExpectation[];
+  /** What the refusal (exception/malformed-payload) is about: the log's explanation names every term. */
+  refusal?: { about: string[] };
 }
 
 export interface CaseExpect extends TaskExpectation {
@@ -104,6 +106,11 @@ export interface Profile {
   platforms?: string[];
   /** requires-tags this worker cannot meet whatever the machine (cases needing them are skipped). */
   unsupported?: string[];
+  /**
+   * Config a case that requires a tag needs from this worker, by tag (e.g. how the worker is put into
+   * its OS-user sandbox for `os-users` cases); applied after the runner's defaults, before setup.config.
+   */
+  configForRequires?: Record<string, Record<string, unknown>>;
   /** Where the profile came from (built-in name or file path). */
   source?: string;
 }

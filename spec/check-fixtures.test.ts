@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lintCases } from './check-fixtures.ts';
 import { readCaseFiles } from './lib/fixtures.ts';
+import { vocabulary } from './index.ts';
 import type { Statement } from './types.ts';
 
 const STATEMENTS: Statement[] = [
@@ -52,14 +53,21 @@ function tree(files: Record<string, unknown>): string {
   }
   return dir;
 }
-const lint = (files: Record<string, unknown>) => lintCases(readCaseFiles(tree(files)), STATEMENTS).problems;
+// The scratch trees use one requires-tag; every tag of a vocabulary must gate a case.
+const VOCAB = { ...vocabulary, requires: { 'cli-args': 'x' } };
+const lint = (files: Record<string, unknown>) => lintCases(readCaseFiles(tree(files)), STATEMENTS, VOCAB).problems;
+const withTag = (c: ReturnType<typeof good>) => ({ ...c, requires: ['cli-args'] });
 
 describe('check:fixtures', () => {
   it('accepts a well-formed case and ignores _shared files', () => {
-    expect(lint({ 'payload/command/exit-on-fail.json': good(), '_shared/snippet.json': '{ not json' })).toEqual([]);
+    expect(
+      lint({ 'payload/command/exit-on-fail.json': withTag(good()), '_shared/snippet.json': '{ not json' }),
+    ).toEqual([]);
   });
   it('names an id that is not the path', () => {
-    expect(lint({ 'payload/command/other.json': good() })).toEqual([expect.stringContaining('is not its path')]);
+    expect(lint({ 'payload/command/other.json': withTag(good()) })).toEqual([
+      expect.stringContaining('is not its path'),
+    ]);
   });
   it('names schema violations with the JSON pointer', () => {
     const c = { ...good(), kind: 'banana' };
@@ -95,6 +103,30 @@ describe('check:fixtures', () => {
     expect(problems).toMatch(/unknown statement payload\.nope\.nothing/);
     expect(problems).toMatch(/unknown requires-tag "teleport"/);
     expect(problems).toMatch(/worker\.cli\.version applies to current, the case only to v11/);
+  });
+  it('names a requires-tag that gates no case', () => {
+    expect(lint({ 'payload/command/exit-on-fail.json': good() })).toEqual([
+      expect.stringContaining('requires-tag cli-args gates no case'),
+    ]);
+  });
+  it('requires a case expecting malformed-payload to say what the refusal is about, per generation', () => {
+    const refusedCase = {
+      ...withTag(good()),
+      expect: { exitCode: 0, runs: [{ state: 'exception', reasonResolved: 'malformed-payload' }] },
+      expectByGeneration: { v11: { runs: [{ state: 'completed', reasonResolved: 'completed' }] } },
+    };
+    expect(lint({ 'payload/command/exit-on-fail.json': refusedCase })).toEqual([
+      expect.stringContaining('expects malformed-payload (current) but no expect.refusal'),
+    ]);
+    const stated = { ...refusedCase, expect: { ...refusedCase.expect, refusal: { about: ['command'] } } };
+    expect(lint({ 'payload/command/exit-on-fail.json': stated })).toEqual([
+      expect.stringContaining('gives expect.refusal for v11, where it does not expect malformed-payload'),
+    ]);
+    const placed = {
+      ...refusedCase,
+      expectByGeneration: { ...refusedCase.expectByGeneration, current: { refusal: { about: ['command'] } } },
+    };
+    expect(lint({ 'payload/command/exit-on-fail.json': placed })).toEqual([]);
   });
   it('reports a worker MUST statement without a case but not a Queue-side one', () => {
     const r = lintCases(readCaseFiles(tree({})), STATEMENTS);

@@ -429,3 +429,71 @@ describe('artifacts.content-type.guessed / content-encoding.gzip-default', () =>
     expect(check('artifacts.content-encoding.gzip-default', run('text/plain'))?.ok).toBe(false);
   });
 });
+
+describe('logs.format.exit-code-line', () => {
+  const aborted = [
+    '[taskcluster 2026-12-02T11:22:45.910Z] === Task Starting ===',
+    "[taskcluster 2026-12-02T11:22:46.041Z] Executing command 0: /bin/bash -c 'echo started; sleep 20'",
+    'started',
+    '[taskcluster:error] Aborting task...',
+    '[taskcluster 2026-12-02T11:22:48.041Z] === Task Finished ===',
+    '[taskcluster:error] Task aborted - max run time exceeded',
+    '',
+  ].join('\n');
+  const v11 = (log: string) => ({ ...withLog(log), profile: { name: 't', generation: 'v11' as const } });
+  it('passes a result block after every command', () => {
+    expect(
+      check(
+        'logs.format.exit-code-line',
+        withLog(LOG.replace("'echo never'", "'true'\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 0")),
+      )?.ok,
+    ).toBe(true);
+  });
+  it('fails a command without one, also when a later command has two', () => {
+    expect(check('logs.format.exit-code-line', withLog(LOG))?.ok).toBe(false);
+    const shifted = LOG.replace('[taskcluster 2026-01-01T00:00:00.002Z]    Exit Code: 3\n', '').replace(
+      "'echo never'",
+      "'echo never'\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 3\n[taskcluster 2026-01-01T00:00:00.003Z]    Exit Code: 0",
+    );
+    expect(check('logs.format.exit-code-line', withLog(shifted))?.ok).toBe(false);
+  });
+  it("accepts 11.0.1's 'Aborting task...' for an aborted command of a v11 worker only (main.go ExecuteCommand)", () => {
+    expect(check('logs.format.exit-code-line', v11(aborted))?.ok).toBe(true);
+    expect(check('logs.format.exit-code-line', withLog(aborted))?.ok).toBe(false);
+    expect(check('logs.format.exit-code-line', v11(aborted.replace('Aborting task...', 'Uploading')))?.ok).toBe(false);
+  });
+});
+
+describe('queue.credentials.not-exposed and worker.config.secrets-masked look for every secret the runner knows', () => {
+  const SEED = 'bXktZWQyNTUxOS1zZWVkLWZvci10aGUta2l0LXRlc3Q=';
+  const secrets = [{ what: 'the ed25519 signing key', value: SEED }];
+  const task = (log: string, artifacts: any[] = []) => ({
+    [T]: { definition: { payload: {} }, status: {}, artifacts, log },
+  });
+  const base = { config: { accessToken: 'worker-token-0123456789', livelogSecret: 'livelog-secret-xyz' }, secrets };
+  const env = (extra: string) => `ACCESS_TOKEN=S04OmbdYRMq3ureePfwe6g\nHOME=/root\n${extra}\n`;
+  it("passes a task environment with 11.0.1's ACCESS_TOKEN (the published live-log GET token)", () => {
+    const r = check('queue.credentials.not-exposed', obs([claim(0, 600)], { ...base, tasks: task(env('')) }));
+    expect(r?.ok).toBe(true);
+  });
+  it.each([
+    ['the run token', 'TOKEN=secret-token-123456'],
+    ['the worker token', 'X=worker-token-0123456789'],
+    ['the livelog secret', 'LIVELOG=livelog-secret-xyz'],
+    ['the signing key', `KEY=${SEED}`],
+  ])('fails a log holding %s, naming what leaked but not the value', (_, line) => {
+    const r = check('queue.credentials.not-exposed', obs([claim(0, 600)], { ...base, tasks: task(env(line)) }));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).not.toContain(line.split('=')[1]);
+  });
+  it('fails an artifact holding a secret', () => {
+    const art = { runId: 0, name: 'public/env.txt', storageType: 's3', body: Buffer.from(`k=${SEED}`) };
+    const r = check('queue.credentials.not-exposed', obs([claim(0, 600)], { ...base, tasks: task('ok', [art]) }));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/artifact public\/env\.txt .* the ed25519 signing key/);
+  });
+  it('fails worker output holding a private key, passes one without', () => {
+    expect(check('worker.config.secrets-masked', obs([], { ...base, stdout: `seed ${SEED}` }))?.ok).toBe(false);
+    expect(check('worker.config.secrets-masked', obs([], { ...base, stdout: 'accessToken: ***' }))?.ok).toBe(true);
+  });
+});

@@ -86,6 +86,11 @@ export interface Observation {
   timedOut?: boolean;
   /** The main task's live log as read while it ran, for cases with setup.liveLog. */
   liveLog?: ObservedLiveLog;
+  /**
+   * Secrets the runner handed the worker outside `config` (the private signing keys' material), for
+   * the checkers that look for leaks (spec/lib/secrets.ts). Reports never show them.
+   */
+  secrets?: Array<{ what: string; value: string }>;
 }
 
 /** Expected resolution of one run. */
@@ -138,6 +143,8 @@ export interface Expect {
   stderr?: TextExpectation;
   /** stdout and stderr together, for workers that log to either. */
   output?: TextExpectation;
+  /** The task is refused for this reason: its log's explanation names every term (spec/lib/refusal.ts). */
+  refusal?: { about: string[] };
 }
 
 /**
@@ -149,9 +156,11 @@ export interface CaseExpectation {
   kind: 'task' | 'worker';
   statements: string[];
   level?: Level;
+  /** The case's requires-tags: the runner has put the worker into the mode each names (e.g. os-users). */
+  requires?: string[];
   expect: Expect;
   task?: any;
-  tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log'> }>;
+  tasks?: Array<{ alias: string; task: any; expect?: Pick<Expect, 'runs' | 'artifacts' | 'log' | 'refusal'> }>;
   setup?: Record<string, any>;
   /** alias -> taskId, the main task under 'main' (optional; checkers fall back to every task). */
   taskIds?: Record<string, string>;

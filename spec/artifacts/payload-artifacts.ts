@@ -171,6 +171,16 @@ export const statements: Statement[] = [
       'Current adds uniqueItems to payload.artifacts (TestFileArtifactTwiceInPayload expects malformed-payload); 11.0.1 expected completed. Each generation is held to its own behaviour.',
   },
   {
+    id: 'artifacts.duplicate.conflicting-name',
+    area,
+    level: 'MUST',
+    text: 'Two payload artifacts with the same name from files of different content types make the task exception/malformed-payload (the Queue refuses the second as a conflict), and the task log names the artifact.',
+    source: [gw('artifacts_test.go'), gw11('artifacts_test.go'), gw('artifacts.go'), gw11('artifacts.go')],
+    generations: BOTH,
+    divergence:
+      'Upstream (TestConflictingFileArtifactsInPayload in both versions) does not check the payload: it uploads the first file, and the Queue refuses the second createArtifact with 409 because its content type differs; classifyCreateArtifactError (artifacts.go) turns that 409 into malformed-payload ("there was a conflict uploading artifact …"). Two files of the same content type pass the Queue\'s compatibility check (services/queue/src/artifacts.js createArtifactCallsCompatible) and upstream uploads one over the other, so the statement names different content types. tc-worker behaves the same (measured 2026-12-02).',
+  },
+  {
     id: 'artifacts.reserved.skipped',
     area,
     level: 'MUST',

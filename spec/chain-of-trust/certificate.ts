@@ -41,7 +41,7 @@ export const statements: Statement[] = [
     source: [gwb('0'), gwb('4.2'), gw('chain_of_trust_feature.go'), gw('chain_of_trust_test.go')],
     generations: CURRENT,
     divergence:
-      'Upstream v106 offers chainOfTrust only in the multiuser engine; the insecure engine rejects it as malformed-payload. The kit requires it of any current worker that provides the tag ed25519-key.',
+      "Upstream v106 offers chainOfTrust only in the multiuser engine; the insecure engine's payload schema has no features.chainOfTrust, so it refuses the task malformed-payload (insecure_linux.go lists no ChainOfTrustFeature). The chain-of-trust cases require the tag chain-of-trust, which a profile of the insecure engine lists as unsupported.",
     check: c.ed25519Signature,
   },
   {

@@ -5,7 +5,7 @@ export const BOTH: Generation[] = ['v11', 'current'];
 export const V11: Generation[] = ['v11'];
 export const CURRENT: Generation[] = ['current'];
 
-/** taskcluster/taskcluster monorepo at v106.0.0 (commit 9d59eb59f6). */
+/** taskcluster/taskcluster monorepo at tag v106.0.0 (commit 124220f7167a). */
 export const tc = (path: string): string => `taskcluster/taskcluster@v106.0.0: ${path}`;
 /** generic-worker inside the monorepo at v106.0.0. */
 export const gw = (path: string): string => `taskcluster/taskcluster@v106.0.0: workers/generic-worker/${path}`;

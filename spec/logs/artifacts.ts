@@ -76,7 +76,7 @@ export const statements: Statement[] = [
     area,
     level: 'MUST',
     text: 'With features.liveLog false the worker publishes no live log.',
-    source: [gwb('1.2'), gw('livelog_feature.go'), gw('main_test.go')],
+    source: [gwb('1.2'), gw('livelog_feature.go'), gw('livelog_test.go')],
     generations: CURRENT,
     check: c.liveDisabled,
   },

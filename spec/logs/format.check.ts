@@ -80,22 +80,31 @@ export const executingCommand: Checker = (obs) => {
   return verdict(problems, `${n} command(s) announced in order from 0`);
 };
 
+const RESULT = [/^\s*Exit Code: -?\d+$/, /^Command ABORTED after /, /^System error executing command/];
+/** 11.0.1's line when it aborts a task (maxRunTime, cancel): main.go (*TaskRun).ExecuteCommand then returns before the result. */
+const V11_ABORT = /^Aborting task\.\.\.$/;
+
+/**
+ * Every "Executing command" is followed, before the next one, by a result block. A v11 worker may
+ * instead have aborted the command ("Aborting task..."): 11.0.1 logs no result for it.
+ */
 export const exitCodeLine: Checker = (obs) => {
   const ls = logs(obs);
+  const v11 = obs.profile.generation === 'v11';
   const problems: string[] = [];
   let n = 0;
   for (const [id, log] of ls) {
-    const msgs = workerMessages(log);
-    const started = msgs.filter((m) => /^Executing command \d+: /.test(m)).length;
-    if (started === 0) continue;
-    n += started;
-    const results = msgs.filter(
-      (m) =>
-        /^\s*Exit Code: -?\d+$/.test(m) ||
-        /^Command ABORTED after /.test(m) ||
-        /^System error executing command/.test(m),
+    const segments: string[][] = [];
+    for (const m of workerMessages(log)) {
+      if (/^Executing command \d+: /.test(m)) segments.push([]);
+      else segments.at(-1)?.push(m);
+    }
+    n += segments.length;
+    const missing = segments.filter(
+      (seg) => !seg.some((m) => RESULT.some((re) => re.test(m)) || (v11 && V11_ABORT.test(m))),
     ).length;
-    if (results < started) problems.push(`${id}: ${started} command(s) started, ${results} result block(s)`);
+    if (missing > 0)
+      problems.push(`${id}: ${segments.length} command(s) started, ${segments.length - missing} result block(s)`);
   }
   if (n === 0) return null;
   return verdict(problems, `${n} command(s) followed by a result block`);

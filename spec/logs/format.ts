@@ -58,7 +58,7 @@ export const statements: Statement[] = [
     area,
     level: 'MUST',
     text: 'Each command is announced as "Executing command <i>: <command>", numbered from 0 in payload order.',
-    source: [gwb('2.3'), gw11('plat_all-unix-style.go')],
+    source: [gwb('2.3'), gw11('main.go'), gw('main.go')],
     generations: BOTH,
     check: c.executingCommand,
   },
@@ -66,9 +66,11 @@ export const statements: Statement[] = [
     id: 'logs.format.exit-code-line',
     area,
     level: 'MUST',
-    text: 'Each command that ran is followed by a result block with "Exit Code: <n>" (or "Command ABORTED after <d>").',
-    source: [gwb('3.2'), gw11('main.go')],
+    text: 'Each command that ran is followed by a result block with "Exit Code: <n>", or "Command ABORTED after <d>" when the worker aborted it.',
+    source: [gwb('3.2'), gw11('main.go'), gw('main.go')],
     generations: BOTH,
+    divergence:
+      '11.0.1 logs no result block for a command it aborted (maxRunTime exceeded, task cancelled): main.go (*TaskRun).ExecuteCommand returns the abort exception before task.Infof of the result, and the log has only "Aborting task...". v106 (*TaskRun).ExecuteCommand logs the result first, so current workers show "Command ABORTED after <d>". Measured on both. A v11 worker may end an aborted command with "Aborting task..." instead of a result block.',
     check: c.exitCodeLine,
   },
 ];

@@ -1,5 +1,6 @@
 // Checkers for queue.credentials.*: which credentials sign run calls, and where they must not leak.
 import { claims, isOk, ms, okCalls, RUN_ROUTES, verdict } from '../lib/observe.ts';
+import { knownSecrets, secretsIn } from '../lib/secrets.ts';
 import type { Checker, Observation, TraceEntry } from '../types.ts';
 
 const runRouteCalls = (obs: Observation): TraceEntry[] =>
@@ -71,21 +72,26 @@ export const replaceAfterReclaim: Checker = (obs) => {
   return verdict(problems, `${judged} call(s) after a reclaim used the refreshed credentials`);
 };
 
+/**
+ * No secret the runner knows (spec/lib/secrets.ts) appears in a task log or in an artifact's content:
+ * a task that prints its environment (queue/credentials/not-exposed) puts whatever the worker gave it
+ * into its log, so this also judges what task code could see.
+ */
 export const notExposed: Checker = (obs) => {
-  const secrets = new Set<string>();
-  for (const c of claims(obs)) if (c.credentials?.accessToken) secrets.add(c.credentials.accessToken);
-  for (const e of okCalls(obs, 'reclaimTask')) {
-    const t = (e.response.body as any)?.credentials?.accessToken;
-    if (t) secrets.add(t);
-  }
-  if (typeof obs.config.accessToken === 'string' && obs.config.accessToken.length >= 8)
-    secrets.add(obs.config.accessToken);
-  const logs = Object.entries(obs.tasks).filter(([, t]) => typeof t.log === 'string');
-  if (secrets.size === 0 || logs.length === 0) return null;
+  const secrets = knownSecrets(obs);
+  const tasks = Object.entries(obs.tasks).filter(([, t]) => typeof t.log === 'string');
+  if (secrets.length === 0 || tasks.length === 0) return null;
   const problems: string[] = [];
-  for (const [id, t] of logs)
-    for (const s of secrets) if (t.log!.includes(s)) problems.push(`log of ${id} contains an access token`);
-  return verdict(problems, 'no access token appears in any task log');
+  for (const [id, t] of Object.entries(obs.tasks)) {
+    if (typeof t.log === 'string') problems.push(...secretsIn(t.log, secrets, `the log of ${id}`));
+    for (const a of t.artifacts) {
+      const text = a.body?.toString('utf8');
+      // The last run's backing log is t.log, judged above.
+      if (text !== undefined && text !== t.log)
+        problems.push(...secretsIn(text, secrets, `artifact ${a.name} of ${id}/${a.runId}`));
+    }
+  }
+  return verdict(problems, `none of ${secrets.length} known secret(s) appears in a task log or artifact`);
 };
 
 /** A proxied call may not resolve the run: only the worker's own resolution counts. */

@@ -1,5 +1,5 @@
 // queue.credentials.*: the run's temporary credentials (Q-12..Q-16).
-import { BOTH, q, tc } from '../lib/sources.ts';
+import { BOTH, gw, gw11, q, tc } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
 import * as c from './credentials.check.ts';
 
@@ -51,9 +51,16 @@ export const statements: Statement[] = [
     id: 'queue.credentials.not-exposed',
     area,
     level: 'SHOULD',
-    text: "The worker exposes neither the run's credentials nor its own access token to task code or logs.",
-    source: [q(16), tc('ui/docs/reference/platform/queue/worker-interaction.mdx')],
+    text: "The worker exposes no secret it holds (the run's credentials, its own access token, other configured secrets such as livelogSecret, its private signing keys) to task code, task logs or artifacts; a token the worker publishes itself, such as the live log's GET token, is not such a secret.",
+    source: [
+      q(16),
+      tc('ui/docs/reference/platform/queue/worker-interaction.mdx'),
+      gw11('livelog/livelog.go'),
+      gw('livelog/livelog.go'),
+    ],
     generations: BOTH,
+    divergence:
+      "11.0.1 sets ACCESS_TOKEN in its own environment (livelog/livelog.go New: os.Setenv, a fresh slugid per task's live log), so task commands inherit it: measured, the first task has none and each later task gets the previous task's, the GET token of a live log the worker published itself as the path of that task's public/logs/live.log redirect URL and has since stopped. It gives a task nothing beyond a public artifact, so it is allowed. v106 passes it to the livelog process only (livelog.go New, since 4a5572769f). The livelogSecret of 11.0.1's config (the stateless-DNS secret) is a secret and is looked for.",
     check: c.notExposed,
   },
 ];

@@ -11,6 +11,7 @@ import {
   runCalls,
   verdict,
 } from '../lib/observe.ts';
+import { explanation, ownIds, refusalFor, refusalProblems } from '../lib/refusal.ts';
 import type { Checker, Observation, TraceEntry } from '../types.ts';
 
 const REASONS = ['worker-shutdown', 'malformed-payload', 'resource-unavailable', 'internal-error', 'intermittent-task'];
@@ -56,17 +57,20 @@ export const notCompletedOnFailure: Checker = (obs, c) => {
   );
 };
 
-export const malformedExplained: Checker = (obs) => {
+export const malformedExplained: Checker = (obs, c) => {
   const ms_ = calls(obs, 'reportException').filter((e) => isOk(e) && body(e).reason === 'malformed-payload');
   if (ms_.length === 0) return null;
   const problems: string[] = [];
   for (const e of ms_) {
     const log = obs.tasks[e.taskId!]?.log;
+    const refusal = refusalFor(c, e.taskId!);
     if (log === undefined) problems.push(`${e.taskId}: no task log uploaded to explain malformed-payload`);
-    else if (!/^\[taskcluster:error\]|malformed|invalid|payload|scope|not allowed|must/im.test(log))
+    else if (refusal) problems.push(...refusalProblems(log, refusal, `${e.taskId}`, ownIds(obs)));
+    // Without a stated reason, at least an error line of the worker's own that is not part of a dump.
+    else if (!explanation(log).some((m) => /malformed|invalid|payload|scope|not allowed|must|not enabled/i.test(m)))
       problems.push(`${e.taskId}: the task log does not explain why the payload is malformed`);
   }
-  return verdict(problems, 'every malformed-payload resolution is explained in the task log');
+  return verdict(problems, 'every malformed-payload resolution is explained in the task log, naming what it is about');
 };
 
 export const resourceUnavailableAfterRetry: Checker = (obs) => {

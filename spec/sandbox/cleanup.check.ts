@@ -4,8 +4,8 @@
 // TC_SANDBOX_TASKDIR=<pwd>` so any worker implementation can be judged the same way.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
-import type { Checker, Observation } from '../types.ts';
+import { ms, payloadOf, runsOf, taskList, verdict } from '../lib/observe.ts';
+import type { CaseExpectation, Checker, Observation } from '../types.ts';
 
 export interface SandboxReport {
   taskId: string;
@@ -27,9 +27,18 @@ export function sandboxReports(obs: Observation): SandboxReport[] {
   return out;
 }
 
+/**
+ * The sandbox is on when the case requires `os-users`: the runner then applies the profile's
+ * config for that tag (`configForRequires`), however the worker names it (tc-worker:
+ * runTasksAsCurrentUser false; generic-worker: its multiuser engine with headlessTasks).
+ */
+function sandboxed(obs: Observation, c: CaseExpectation | undefined): boolean {
+  return obs.platform === 'linux' && (c?.requires ?? []).includes('os-users');
+}
+
 /** Only on Linux with the sandbox on: elsewhere the statements are not exercised. */
-function applicable(obs: Observation): SandboxReport[] | null {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+function applicable(obs: Observation, c: CaseExpectation | undefined): SandboxReport[] | null {
+  if (!sandboxed(obs, c)) return null;
   const reports = sandboxReports(obs);
   return reports.length > 0 ? reports : null;
 }
@@ -62,8 +71,8 @@ export function livePids(uid: number): number[] {
   return pids;
 }
 
-export const freshTaskUser: Checker = (obs) => {
-  const reports = applicable(obs);
+export const freshTaskUser: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const me = process.getuid?.();
   const problems = reports.flatMap((r) => [
@@ -76,15 +85,61 @@ export const freshTaskUser: Checker = (obs) => {
   return verdict(problems, `${reports.length} task(s) ran as their own task user`);
 };
 
-export const userDeleted: Checker = (obs) => {
-  const reports = applicable(obs);
-  if (!reports) return null;
-  const problems = reports.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
-  return verdict(problems, `task user(s) ${reports.map((r) => r.user).join(', ')} deleted`);
+/**
+ * The reports of the tasks a cleanup sweep has followed: every task but the one resolved last.
+ * Current generic-worker deletes task users, homes and task directories in purgeOldTasks
+ * (multiuser.go), which skips the current task context's user and runs after a later completion, at
+ * idle timeout and at start-up; after numberOfTasksToRun it exits without another sweep.
+ */
+function swept(reports: SandboxReport[], obs: Observation): SandboxReport[] {
+  const resolved = (r: SandboxReport) => ms(runsOf(obs.tasks[r.taskId]!).at(-1)?.resolved);
+  const last = [...reports].sort((a, b) => (resolved(a) || 0) - (resolved(b) || 0)).at(-1);
+  return reports.filter((r) => r !== last);
+}
+
+/** The sweep needs cleanUpTaskDirs (default true): with it false, generic-worker keeps users and directories. */
+const cleansUp = (obs: Observation) => obs.config.cleanUpTaskDirs !== false;
+
+function leftOf(r: SandboxReport, obs: Observation): string[] {
+  return [
+    ...(userExists(r.user) ? [`OS user ${r.user} still exists`] : []),
+    ...[r.home, ...(cleansUp(obs) ? [r.taskDir] : [])].filter((p) => existsSync(p)).map((p) => `${p} left behind`),
+  ];
+}
+
+export const userDeleted: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
+  if (!reports || !cleansUp(obs)) return null;
+  const judged = swept(reports, obs);
+  if (judged.length === 0) return null;
+  const problems = judged.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
+  return verdict(problems, `task user(s) ${judged.map((r) => r.user).join(', ')} deleted by the next sweep`);
 };
 
-export const processesKilled: Checker = (obs) => {
-  const reports = applicable(obs);
+export const filesRemoved: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
+  if (!reports || !cleansUp(obs)) return null;
+  const judged = swept(reports, obs);
+  if (judged.length === 0) return null;
+  const problems = judged.flatMap((r) =>
+    [r.home, r.taskDir].filter((p) => existsSync(p)).map((p) => `${r.taskId}: ${p} left behind`),
+  );
+  return verdict(problems, 'home and task directory of swept task user(s) removed');
+};
+
+/** Every task user, the last included, is gone with its home and task directory once the worker has exited. */
+export const deletedBeforeExit: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
+  if (!reports || !cleansUp(obs)) return null;
+  const problems = reports.flatMap((r) => leftOf(r, obs).map((p) => `${r.taskId}: ${p}`));
+  return verdict(
+    problems,
+    `every task user (${reports.map((r) => r.user).join(', ')}) deleted before the worker exited`,
+  );
+};
+
+export const processesKilled: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
   const problems = reports.flatMap((r) => {
     const pids = livePids(r.uid);
@@ -95,20 +150,20 @@ export const processesKilled: Checker = (obs) => {
   return verdict(problems, 'no process of a task user survived its task');
 };
 
-export const filesRemoved: Checker = (obs) => {
-  const reports = applicable(obs);
+/** Fixtures make each task leave /tmp/tc-sandbox-<taskId>, outside its home and task directory. */
+export const tmpFilesRemoved: Checker = (obs, c) => {
+  const reports = applicable(obs, c);
   if (!reports) return null;
-  const cleanUp = obs.config.cleanUpTaskDirs !== false;
-  const problems = reports.flatMap((r) => {
-    const left = [r.home, `/tmp/tc-sandbox-${r.taskId}`, ...(cleanUp ? [r.taskDir] : [])].filter((p) => existsSync(p));
-    return left.map((p) => `${r.taskId}: ${p} left behind`);
-  });
-  return verdict(problems, 'home, task directory and /tmp files of the task user removed');
+  const problems = reports
+    .map((r) => `/tmp/tc-sandbox-${r.taskId}`)
+    .filter((p) => existsSync(p))
+    .map((p) => `${p} left behind`);
+  return verdict(problems, "no task user's file left in /tmp");
 };
 
 /** An osGroups entry naming a group the host does not have is malformed-payload (sandbox on). */
-export const unknownGroupMalformed: Checker = (obs) => {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+export const unknownGroupMalformed: Checker = (obs, c) => {
+  if (!sandboxed(obs, c)) return null;
   const groups = new Set(
     readFileSync('/etc/group', 'utf8')
       .split('\n')
@@ -132,8 +187,8 @@ export const unknownGroupMalformed: Checker = (obs) => {
 };
 
 /** With the sandbox on, the task's processes carry every osGroups group (tasks print TC_SANDBOX_GROUPS=`id -Gn`). */
-export const groupsApplied: Checker = (obs) => {
-  if (obs.platform !== 'linux' || obs.config.runTasksAsCurrentUser !== false) return null;
+export const groupsApplied: Checker = (obs, c) => {
+  if (!sandboxed(obs, c)) return null;
   const judged = taskList(obs).flatMap(([taskId, t]) => {
     // Line-anchored: the log also shows the command text, where the marker is followed by $(id -Gn).
     const m = /^TC_SANDBOX_GROUPS=(.*)$/m.exec(t.log ?? '');

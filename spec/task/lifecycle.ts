@@ -20,7 +20,7 @@ export const statements: Statement[] = [
     area,
     level: 'MUST',
     text: 'Each task runs in a new task directory; files a previous task left in its directory are not there.',
-    source: [gwb('2.5'), gw('main_test.go')],
+    source: [gwb('2.5'), gw('insecure_test.go')],
     generations: BOTH,
   },
   {

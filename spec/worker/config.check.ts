@@ -1,16 +1,15 @@
 // Checkers for worker.config.*: secrets stay out of the worker's own output.
 import { verdict } from '../lib/observe.ts';
+import { knownSecrets, secretsIn } from '../lib/secrets.ts';
 import type { Checker } from '../types.ts';
 
+/** The worker's output holds none of its configured secrets (any *token / *secret key) nor its private keys. */
 export const secretsMasked: Checker = (obs) => {
-  const secrets = ['accessToken', 'livelogSecret']
-    .map((k) => obs.config[k])
-    .filter((v): v is string => typeof v === 'string' && v.length >= 8);
+  const secrets = knownSecrets({ ...obs, trace: [] });
   if (secrets.length === 0 || obs.stdout.length + obs.stderr.length === 0) return null;
-  const out = obs.stdout + obs.stderr;
   return verdict(
-    secrets.filter((s) => out.includes(s)).map(() => 'a configured secret appears in the worker output'),
-    'no configured secret appears in the worker output',
+    secretsIn(obs.stdout + obs.stderr, secrets, 'the worker output'),
+    `none of ${secrets.length} configured secret(s) appears in the worker output`,
   );
 };
 

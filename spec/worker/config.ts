@@ -65,7 +65,7 @@ export const statements: Statement[] = [
     id: 'worker.config.secrets-masked',
     area,
     level: 'SHOULD',
-    text: 'When the worker logs its config it masks accessToken and livelogSecret.',
+    text: 'When the worker logs its config it masks its secrets (accessToken, livelogSecret); its private signing keys never appear in its output.',
     source: [gwb('7.1'), gw11('main.go')],
     generations: BOTH,
     check: c.secretsMasked,

@@ -113,10 +113,10 @@ export const statements: Statement[] = [
     id: 'worker.exit-code.winsta',
     area,
     level: 'MUST',
-    text: 'grant-winsta-access exits 74 when it cannot grant the SID control of the window station, which is always the case outside Windows.',
-    source: [...table, gw11('main.go')],
+    text: 'grant-winsta-access exits 74 when it cannot grant the SID full control of the interactive window station and desktop; a worker that offers the target outside Windows, where there is none, always exits 74.',
+    source: [...table, gw11('main.go'), gw('usage_windows.go'), gw('usage_posix.go'), gw('multiuser_windows.go')],
     generations: BOTH,
     divergence:
-      'Upstream v106 offers grant-winsta-access only on Windows builds; 11.0.1 has the target everywhere and exits 74 outside Windows, which the kit expects of every worker.',
+      '11.0.1 has the target on every platform and exits 74 outside Windows (main.go); the case checks that of v11 workers on Linux and macOS. v106 offers grant-winsta-access only in Windows multiuser builds (usage_windows.go, multiuser_windows.go platformTargets; usage_posix.go exitCode74 returns no text), so on Linux and macOS the command is a usage error (docopt, exit 1) and nothing is expected of current workers there.',
   },
 ];

@@ -12,6 +12,8 @@ function cli(...args: string[]) {
     cwd: KIT,
     encoding: 'utf8',
     timeout: 30_000,
+    // The generic-worker profiles name their binaries only through these; a developer's own must not leak in.
+    env: { ...process.env, GENERIC_WORKER_BIN: '', GENERIC_WORKER_V11_BIN: '' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -30,7 +32,7 @@ describe('tc-conformance usage', () => {
     [['extra-argument'], 'too many arguments'],
     [
       ['--no-default-fixtures', '--fixtures', SAMPLES, '--worker', 'generic-worker-v11'],
-      'worker generic-worker-v11: command',
+      "worker generic-worker-v11: no command to run (set GENERIC_WORKER_V11_BIN to the worker's binary)",
     ],
   ])('%j → exit 2 with one line', (args, message) => {
     const r = cli(...args);

@@ -103,6 +103,21 @@ describe('judge: the generic matchers of a fixture expect block', () => {
     );
   });
 
+  it("wants a refusal to name what it is about in the log, outside dumps and the case's own pool name", () => {
+    const refused = (log: string) =>
+      observation({
+        config: { workerType: 'k1-max-run-time-bounds' },
+        tasks: { T1: { ...task('exception', 'malformed-payload'), log } },
+      });
+    const schemaError = '[taskcluster:error] - maxRunTime: Must be less than or equal to 86400\n';
+    const featureOff =
+      '[taskcluster:error]   "maxRunTime": {}\n[taskcluster:error] feature "Live Log" not enabled on tc-kit/k1-max-run-time-bounds\n';
+    expect(judge(refused(schemaError), { refusal: { about: ['maxRunTime'] } }, 'T1')).toEqual([]);
+    expect(judge(refused(featureOff), { refusal: { about: ['maxRunTime'] } }, 'T1')).toEqual([
+      `task log: the refusal does not name "maxRunTime" (in the worker's own lines, outside dumps)`,
+    ]);
+  });
+
   it('judges the other tasks of a case by alias, and trace entries per task', () => {
     const obs = observation({
       tasks: { T1: task('completed', 'completed'), D1: task('failed', 'failed') },

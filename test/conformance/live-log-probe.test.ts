@@ -1,13 +1,14 @@
 // The runner's live-log probe (setup.liveLog) against a loopback server it starts itself: it reads
 // the reference URL from the trace, streams it, marks the moment the marker arrived and creates the
 // touch file then; it never fetches a URL off loopback, and says so when no live log was made.
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveLogProbe } from '../../conformance/live-log-probe.ts';
+import { LiveLogProbe, statelessDnsAddress } from '../../conformance/live-log-probe.ts';
 import type { TraceEntry } from '../../conformance/types.ts';
 
 const TASK = 'dSlITZ4yQgmvxxAi4A8fHQ';
@@ -94,5 +95,35 @@ describe('LiveLogProbe', () => {
     const link = await probe([made(`${base}/log`, 'link')]).finish();
     expect(link.url).toBeUndefined();
     expect(link.error).toMatch(/no reference artifact public\/logs\/live\.log/);
+  });
+});
+
+// A host name as stateless-dns-go hostname.New makes it (11.0.1's live log URL), encoded here by
+// RFC 4648 base32 of ip ‖ expires ‖ salt ‖ HMAC-SHA256(secret)[:16].
+function statelessName(ip: number[], secret: string): string {
+  const content = Buffer.alloc(14);
+  Buffer.from(ip).copy(content, 0);
+  content.writeBigInt64BE(BigInt(Date.now() + 60_000), 4);
+  content.writeUInt16BE(0x1234, 12);
+  const all = Buffer.concat([content, createHmac('sha256', secret).update(content).digest().subarray(0, 16)]);
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const b of all) bits += b.toString(2).padStart(8, '0');
+  let label = '';
+  for (let i = 0; i < bits.length; i += 5) label += A[Number.parseInt(bits.slice(i, i + 5), 2)];
+  return `${label.toLowerCase()}.taskcluster-worker.net`;
+}
+
+describe('stateless DNS names (11.0.1 live log URLs)', () => {
+  it('resolve to the address they encode when signed with the worker secret', () => {
+    const name = statelessName([127, 0, 0, 1], 'tc-kit-livelog-secret');
+    expect(statelessDnsAddress(name, 'tc-kit-livelog-secret')).toBe('127.0.0.1');
+  });
+  it('resolve to nothing with another secret, a tampered label or no secret', () => {
+    const name = statelessName([127, 0, 0, 1], 'tc-kit-livelog-secret');
+    expect(statelessDnsAddress(name, 'other')).toBeUndefined();
+    expect(statelessDnsAddress(`b${name.slice(1)}`, 'tc-kit-livelog-secret')).toBeUndefined();
+    expect(statelessDnsAddress(name, undefined)).toBeUndefined();
+    expect(statelessDnsAddress('example.com', 'tc-kit-livelog-secret')).toBeUndefined();
   });
 });

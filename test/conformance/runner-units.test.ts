@@ -1,9 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} placeholders are what these tests are about
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { matchesOnly, skipReason } from '../../conformance/cases.ts';
 import { freePortBlock, releasePorts } from '../../conformance/ports.ts';
 import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
 import { caseConfig, caseSlug, scopeFault } from '../../conformance/run-case.ts';
+import { makeKeys } from '../../conformance/runner.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 
 const base: FixtureCase = { id: 'payload/command/x', description: 'x', statements: [] };
@@ -48,6 +53,14 @@ describe('runner units', () => {
     expect(config.livelogGETPort).toBe(40001);
   });
 
+  it("puts the worker into the mode a requires-tag names with the profile's configForRequires", () => {
+    const profile = loadProfile('reference');
+    expect(caseConfig(profile, base, {}, 1).runTasksAsCurrentUser).toBe(true);
+    expect(caseConfig(profile, { ...base, requires: ['os-users'] }, {}, 1).runTasksAsCurrentUser).toBe(false);
+    const over = { ...base, requires: ['os-users'], setup: { config: { runTasksAsCurrentUser: null } } };
+    expect(caseConfig(profile, over, {}, 1)).not.toHaveProperty('runTasksAsCurrentUser');
+  });
+
   it('starts a CLI case with the profile program and the case arguments', () => {
     const profile = loadProfile('reference');
     const vars = { NODE: process.execPath, KIT: '/kit', CONFIG: '/c.json' };
@@ -87,12 +100,50 @@ describe('runner units', () => {
     expect(skipReason({ ...base, requires: ['taskcluster-proxy'] }, gw)).toBe(
       'worker generic-worker does not support "taskcluster-proxy"',
     );
-    expect(skipReason({ ...base, requires: ['faults', 'signals'] }, ref)).toBeUndefined();
+    expect(skipReason({ ...base, requires: ['cli-args', 'taskcluster-proxy'] }, ref)).toBeUndefined();
     expect(skipReason({ ...base, requires: ['short-claims'] }, ref)).toBeUndefined();
     expect(skipReason({ ...base, requires: ['short-claims'] }, gw)).toBe(
       'worker generic-worker does not support "short-claims"',
     );
     expect(skipReason({ ...base, requires: ['teleport'] }, ref)).toContain('"teleport"');
+  });
+
+  it('gives v11 workers an armored RSA 4096 OpenPGP key (11.0.1 cannot read EdDSA), current ones ed25519', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-keys-'));
+    try {
+      const v11 = await makeKeys(dir, 'v11');
+      const armored = readFileSync(v11.openpgp, 'utf8');
+      expect(armored).toMatch(/^-----BEGIN PGP PRIVATE KEY BLOCK-----/);
+      const rsa = await openpgp.readPrivateKey({ armoredKey: armored });
+      // Version 4 keys: golang.org/x/crypto/openpgp of 2018 reads no other version.
+      expect(rsa.keyPacket.version).toBe(4);
+      expect(rsa.getAlgorithmInfo()).toEqual({ algorithm: 'rsaEncryptSign', bits: 4096 });
+      const current = await makeKeys(dir, 'current');
+      const ecc = await openpgp.readPrivateKey({ armoredKey: readFileSync(current.openpgp, 'utf8') });
+      expect(ecc.getAlgorithmInfo().algorithm).toBe('eddsaLegacy');
+      expect(Buffer.from(readFileSync(current.ed25519, 'utf8'), 'base64')).toHaveLength(32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hands the leak checks the private key material it made, never a line of the public key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-keys-'));
+    try {
+      for (const generation of ['v11', 'current'] as const) {
+        const keys = await makeKeys(dir, generation);
+        const values = keys.secrets.map((s) => s.value);
+        expect(values).toContain(readFileSync(keys.ed25519, 'utf8'));
+        const armored = readFileSync(keys.openpgp, 'utf8');
+        const pgpLines = keys.secrets.filter((s) => s.what === 'the OpenPGP private key').map((s) => s.value);
+        expect(pgpLines.length).toBeGreaterThan(5);
+        for (const l of pgpLines) expect(armored.split('\n')).toContain(l);
+        const publicArmor = (await openpgp.readPrivateKey({ armoredKey: armored })).toPublic().armor();
+        for (const l of pgpLines) expect(publicArmor).not.toContain(l);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('selects cases by substring or glob', () => {
