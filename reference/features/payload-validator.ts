@@ -199,7 +199,6 @@ function mountSegments(raw: string): string[] | string {
 }
 
 function checkMounts(p: Record<string, any>, task: TaskTimes, add: Add): void {
-  const placed: { i: number; segs: string[] }[] = [];
   const cacheNames = new Map<string, number>();
   const deps = Array.isArray(task.dependencies) ? task.dependencies : [];
   (p.mounts ?? []).forEach((m: Record<string, any>, i: number) => {
@@ -209,15 +208,6 @@ function checkMounts(p: Record<string, any>, task: TaskTimes, add: Add): void {
     const segs = mountSegments(String(m[key]));
     if (typeof segs === 'string')
       add('mounts.target.inside-task-dir', at, `mount path ${JSON.stringify(m[key])} ${segs}`);
-    else {
-      for (const other of placed) {
-        const n = Math.min(other.segs.length, segs.length);
-        if (other.segs.slice(0, n).join('/') === segs.slice(0, n).join('/')) {
-          add('mounts.target.no-overlap', at, `mount path ${JSON.stringify(m[key])} overlaps mounts[${other.i}]`);
-        }
-      }
-      placed.push({ i, segs });
-    }
     if ('cacheName' in m) {
       const name = m.cacheName as string;
       if (name === '') add('mounts.cache.name-valid', pointer('mounts', i, 'cacheName'), 'cacheName is empty');

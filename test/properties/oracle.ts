@@ -29,6 +29,8 @@ export interface WorkerFacts {
   enableMounts: boolean;
   /** Groups of the OS user commands run as (tasks run as the worker's own user). */
   userGroups: string[];
+  /** Commands run as the worker's own user (insecure engine), who can read the signing key. */
+  tasksRunAsWorkerUser: boolean;
 }
 
 export interface Broken {
@@ -40,7 +42,9 @@ export interface Broken {
   detail: string;
 }
 
-export type Verdict = { valid: true } | { valid: false; broken: Broken[] };
+/** `mayFail`: valid, but the run may end failed/failed before its commands, for these reasons (statement ids):
+ * mounts whose paths overlap are placed in order, and one whose path is already taken fails the run. */
+export type Verdict = { valid: true; mayFail?: string[] } | { valid: false; broken: Broken[] };
 
 export interface Subject {
   os: Os;
@@ -122,6 +126,7 @@ interface Ctx {
   p: any;
   task: TaskFacts;
   out: Broken[];
+  mayFail: Set<string>;
 }
 function breaks(c: Ctx, stage: Stage, rule: string, at: string, detail: string): void {
   c.out.push({ rule, stage, at, detail });
@@ -230,8 +235,7 @@ function mountRules(c: Ctx): void {
     else {
       for (const o of targets) {
         const [a, b] = o.segs.length <= segs.length ? [o.segs, segs] : [segs, o.segs];
-        if (a.every((s, x) => s === b[x]))
-          breaks(c, 'payload', 'mounts.target.no-overlap', ptr('mounts', i, key), `overlaps mounts/${o.i}`);
+        if (a.every((s, x) => s === b[x])) c.mayFail.add('mounts.target.overlap');
       }
       targets.push({ i, segs });
     }
@@ -281,8 +285,12 @@ function featureRules(c: Ctx, w: WorkerFacts): void {
           breaks(c, 'feature', 'mounts.cache.scope-required', ptr('mounts', i, 'cacheName'), 'cache scope');
       });
   }
-  if (c.p.features?.chainOfTrust === true && !w.enableChainOfTrust)
-    breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', 'chainOfTrust'), 'chainOfTrust');
+  if (c.p.features?.chainOfTrust === true) {
+    if (!w.enableChainOfTrust)
+      breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', 'chainOfTrust'), 'chainOfTrust');
+    else if (w.tasksRunAsWorkerUser)
+      breaks(c, 'feature', 'chain-of-trust.key.not-readable-by-task', ptr('features', 'chainOfTrust'), 'key readable');
+  }
 }
 
 /** The verdict, with every broken rule of the first stage that has any (a worker stops at the first stage). */
@@ -297,14 +305,15 @@ export function judge(s: Subject): Verdict {
     }));
     return { valid: false, broken };
   }
-  const c: Ctx = { os: s.os, generation: s.generation, p: s.payload, task: s.task, out: [] };
+  const c: Ctx = { os: s.os, generation: s.generation, p: s.payload, task: s.task, out: [], mayFail: new Set() };
   commandRules(c);
   envRules(c);
   artifactRules(c);
   mountRules(c);
   if (c.out.length > 0) return { valid: false, broken: c.out };
   featureRules(c, s.worker);
-  return c.out.length > 0 ? { valid: false, broken: c.out } : { valid: true };
+  if (c.out.length > 0) return { valid: false, broken: c.out };
+  return c.mayFail.size > 0 ? { valid: true, mayFail: [...c.mayFail] } : { valid: true };
 }
 
 /** Every rule id the oracle can name, with its stage (for the coverage table the runs print). */
@@ -322,7 +331,6 @@ export const EXTRA_RULES: Record<string, Stage> = {
   'payload.artifact-expiry.after-task-expiry': 'payload',
   'logs.names.distinct': 'payload',
   'mounts.target.inside-task-dir': 'payload',
-  'mounts.target.no-overlap': 'payload',
   'mounts.cache.name-valid': 'payload',
   'mounts.cache.name-once': 'payload',
   'mounts.archive.supported-format': 'payload',
@@ -331,4 +339,5 @@ export const EXTRA_RULES: Record<string, Stage> = {
   'payload.features.missing-scopes': 'feature',
   'payload.os-groups.unsupported-rejected': 'feature',
   'mounts.cache.scope-required': 'feature',
+  'chain-of-trust.key.not-readable-by-task': 'feature',
 };

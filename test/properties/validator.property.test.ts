@@ -16,6 +16,7 @@ const worker: WorkerFacts = {
   enableChainOfTrust: true,
   enableMounts: true,
   userGroups: ['root'],
+  tasksRunAsWorkerUser: true,
 };
 const t0 = Date.parse('2026-12-03T00:00:00.000Z');
 const opts = (os: Os, generation: 'current' | 'v11'): GenOptions => ({
