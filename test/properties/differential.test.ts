@@ -1,0 +1,205 @@
+// Differential run: the same generated tasks go to tc-worker and to generic-worker v106 (GENERIC_WORKER_BIN), each on
+// its own mock Queue, and every disagreement on accept/reject or resolution is listed with its payload in
+// reports/properties/differential.json. Each known kind of disagreement is classified in DIFFERENCES below (kit bug,
+// reference-worker bug, or generic-worker divergence with its upstream file and function); an unclassified one fails
+// the test. Without the binary it skips with one line (CI).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchArtifact, runWorker } from '../reference/harness.ts';
+import { backingName, createAll, type Env, facts, type Judged, runState, startEnv } from './e2e.ts';
+import { stratified } from './generators.ts';
+import { FULL, params, recorded, reportDir, runs } from './settings.ts';
+
+const BIN = process.env.GENERIC_WORKER_BIN;
+const usable = !!BIN && existsSync(BIN) && process.platform === 'linux';
+if (!usable) console.log('differential: skipped (set GENERIC_WORKER_BIN to a generic-worker v106 binary, Linux)');
+
+interface Outcome {
+  ran: boolean | undefined;
+  resolution: string;
+  /** The log's error lines (what the worker said was wrong). */
+  errors?: string;
+}
+
+/** A disagreement's class: what the two workers did, and why that is what it is. */
+interface Difference {
+  id: string;
+  match: (d: { rules: string[]; payload: any; ref: Outcome; gw: Outcome }) => boolean;
+  kind: 'generic-worker divergence' | 'kit bug' | 'reference-worker bug';
+  why: string;
+}
+
+/** Classified disagreements, from the differential runs recorded in README "Differential testing". */
+const DIFFERENCES: Difference[] = [
+  {
+    id: 'gw-insecure-schema-has-no-chain-of-trust',
+    kind: 'generic-worker divergence',
+    match: (d) =>
+      d.payload?.features && 'chainOfTrust' in d.payload.features && d.gw.resolution === 'exception/malformed-payload',
+    why: 'v106 insecure engine: schemas/insecure_posix.yml has no features.chainOfTrust (only multiuser_posix.yml does), so any payload naming it fails additionalProperties. tc-worker accepts the key on every engine and refuses chainOfTrust: true when tasks run as the worker user (chain-of-trust.key.not-readable-by-task).',
+  },
+  {
+    id: 'gw-crashes-on-queue-400',
+    kind: 'generic-worker divergence',
+    match: (d) =>
+      d.rules.some((r) => r === 'artifacts.name.printable' || r === 'artifacts.content-type.valid') &&
+      d.ref.resolution === 'exception/malformed-payload' &&
+      d.gw.resolution === 'running/',
+    why: 'generic-worker uploads the artifact, the Queue answers 400 (name not printable ASCII), and artifacts.go classifyCreateArtifactError panics: the worker process dies, the run stays running until claim expiry. tc-worker refuses the payload first (artifacts.name.printable, artifacts.content-type.valid).',
+  },
+];
+
+let ref: Env;
+let gwEnv: Env;
+const t0 = Date.now();
+beforeAll(async () => {
+  if (!usable) return;
+  ref = await startEnv(t0);
+  gwEnv = await startEnv(t0);
+});
+afterAll(async () => {
+  await ref?.h.close();
+  await gwEnv?.h.close();
+});
+
+async function outcomeOf(env: Env, j: Judged): Promise<Outcome> {
+  const run = await runState(env.h, j.taskId).catch(() => ({ state: 'unknown', reasonResolved: undefined }));
+  const name = backingName(j.c.payload);
+  let ran: boolean | undefined;
+  let errors: string | undefined;
+  if (name) {
+    const log = await fetchArtifact(env.h, j.taskId, 0, name).catch(() => undefined);
+    if (log?.body) {
+      const text = log.body.toString('utf8');
+      ran = /^KIT-ENV:/m.test(text);
+      errors = text
+        .split('\n')
+        .filter((l) => /error|invalid|not allowed|must|fail/i.test(l) && !l.startsWith('KIT-'))
+        .join('\n')
+        .slice(0, 800);
+    }
+  }
+  return { ran, resolution: `${run.state}/${run.reasonResolved ?? ''}`, ...(errors ? { errors } : {}) };
+}
+
+function gwConfig(env: Env, n: number): Record<string, unknown> {
+  const base = env.h.config({ numberOfTasksToRun: n });
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  return {
+    rootURL: base.rootURL,
+    clientId: base.clientId,
+    accessToken: base.accessToken,
+    provisionerId: base.provisionerId,
+    workerType: base.workerType,
+    workerGroup: 'props',
+    workerId: 'gw-props',
+    tasksDir: base.tasksDir,
+    cachesDir: base.cachesDir,
+    downloadsDir: base.downloadsDir,
+    ed25519SigningKeyLocation: env.keyFile,
+    publicIP: '127.0.0.1',
+    // generic-worker-runs/README.md: v106 refuses every task unless these three are on.
+    enableLiveLog: true,
+    enableResourceMonitor: true,
+    enableMetadata: true,
+    enableInteractive: false,
+    enableTaskclusterProxy: false,
+    enableOSGroups: true,
+    sentryProject: '',
+    requiredDiskSpaceMegabytes: 16,
+    livelogPortBase: port,
+    interactivePort: port + 2,
+    taskclusterProxyPort: port + 3,
+    numberOfTasksToRun: n,
+    idleTimeoutSecs: 30,
+    cleanUpTaskDirs: true,
+  };
+}
+
+function runGw(env: Env, n: number): Promise<{ code: number | null; stderr: string }> {
+  const cfg = join(env.h.dir, 'gw.config');
+  writeFileSync(cfg, JSON.stringify(gwConfig(env, n)));
+  return new Promise((resolve) => {
+    const child = spawn(BIN!, ['run', '--config', cfg], {
+      cwd: env.h.dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PATH: `${dirname(BIN!)}:${process.env.PATH}` },
+    });
+    let err = '';
+    child.stderr.on('data', (b) => (err = (err + b).slice(-20_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000 + n * 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr: err });
+    });
+  });
+}
+
+describe.skipIf(!usable)('differential: tc-worker and generic-worker v106 on the same payloads', () => {
+  it('every disagreement is listed and classified', async () => {
+    const n = FULL ? 120 : 40;
+    const batches = runs(1, 2);
+    const started = performance.now();
+    const cases = fc.sample(fc.array(stratified(ref.gen), { minLength: n, maxLength: n }), params(batches)).flat();
+    const w = facts(ref, { enableOSGroups: true, enableChainOfTrust: false });
+    const a = await createAll(ref, cases, w);
+    const b = await createAll(gwEnv, cases, { ...w, workerType: gwEnv.h.workerType });
+    const r1 = await runWorker(
+      ref.h,
+      ref.h.config({
+        numberOfTasksToRun: a.length,
+        enableOSGroups: true,
+        enableChainOfTrust: false,
+        idleTimeoutSecs: 30,
+      }),
+      60_000 + a.length * 15_000,
+    );
+    // A generic-worker that crashes leaves its claimed run running and the rest pending: start another for the rest.
+    let r2 = await runGw(gwEnv, b.length);
+    const crashes: { code: number | null; stderr: string }[] = [];
+    for (let restart = 0; restart < 20 && r2.code !== 0; restart++) {
+      crashes.push(r2);
+      const pending = [];
+      for (const j of b) if ((await runState(gwEnv.h, j.taskId)).state === 'pending') pending.push(j);
+      if (pending.length === 0) break;
+      r2 = await runGw(gwEnv, pending.length);
+    }
+    const list: unknown[] = [];
+    const unclassified: unknown[] = [];
+    for (const [i, j] of a.entries()) {
+      const ro = await outcomeOf(ref, j);
+      const go = await outcomeOf(gwEnv, b[i]!);
+      if (ro.resolution === go.resolution && (ro.ran === go.ran || ro.ran === undefined || go.ran === undefined))
+        continue;
+      const rules = j.verdict.valid ? [] : j.verdict.broken.map((x) => x.rule);
+      const d = { rules, payload: j.c.payload, ref: ro, gw: go };
+      const cls = DIFFERENCES.find((x) => x.match(d));
+      const entry = {
+        intent: j.c.intent,
+        oracle: j.verdict,
+        ref: ro,
+        gw: go,
+        class: cls?.id ?? null,
+        payload: j.c.payload,
+        task: j.c.task,
+      };
+      list.push(entry);
+      if (!cls) unclassified.push(entry);
+    }
+    mkdirSync(reportDir, { recursive: true });
+    const file = join(reportDir, 'differential.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ tasks: a.length, refExit: r1.code, gwExit: r2.code, gwCrashes: crashes.map((c) => ({ code: c.code, stderrTail: c.stderr.slice(-2500) })), disagreements: list }, null, 2)}\n`,
+    );
+    recorded('differential-gw-v106', a.length, performance.now() - started, {
+      disagreements: list.length,
+      unclassified: unclassified.length,
+    });
+    expect(r1.code).toBe(0);
+    expect(unclassified, `unclassified disagreements (see ${file})`).toEqual([]);
+  }, 3_600_000);
+});
