@@ -232,7 +232,7 @@ function checkMounts(p: Record<string, any>, task: TaskTimes, add: Add): void {
       add(
         'mounts.file.dependency-required',
         pointer('mounts', i, 'content', 'taskId'),
-        `task.dependencies needs to include ${taskId} since one or more of its artifacts are mounted`,
+        `[mounts] task.dependencies needs to include ${taskId} since one or more of its artifacts are mounted`,
       );
     }
   });
