@@ -20,7 +20,9 @@ export function runs(quick: number, full: number): number {
 
 /** fast-check parameters for one property; the line it prints is how a run is reproduced. */
 export function params<T>(numRuns: number, extra: fc.Parameters<T> = {}): fc.Parameters<T> {
-  return { seed: SEED, numRuns, ...(PATH ? { path: PATH } : {}), ...extra };
+  // PROPS_NO_SHRINK=1: report the first failure as found (a quick look before a long end-to-end shrink).
+  const noShrink = process.env.PROPS_NO_SHRINK === '1' ? { endOnFailure: true } : {};
+  return { seed: SEED, numRuns, ...(PATH ? { path: PATH } : {}), ...extra, ...noShrink };
 }
 
 /** Records that a property ran (name, seed, runs, time): printed, and summed by test/properties/run.ts. */
