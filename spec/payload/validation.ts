@@ -143,4 +143,17 @@ export const statements: Statement[] = [
     divergence:
       'Current generic-worker extracts all fourteen formats of its schema (mholt/archiver); the reference worker extracts zip, tar, tar.gz, tar.bz2, tar.xz and tar.zst.',
   },
+  {
+    id: 'mounts.content.inline-no-sha256',
+    area: 'mounts',
+    level: 'MUST',
+    text: 'Raw and base64 mount content take no sha256 (there is nothing to download and verify); a payload giving one is malformed.',
+    source: [
+      gw('schemas/insecure_posix.yml'),
+      gw('schemas/multiuser_posix.yml'),
+      gw('schemas/multiuser_windows.yml'),
+      PROPS,
+    ],
+    generations: CURRENT,
+  },
 ];

@@ -2,15 +2,16 @@
 // its own mock Queue, and every disagreement on accept/reject or resolution is listed with its payload in
 // reports/properties/differential.json. Each known kind of disagreement is classified in DIFFERENCES below (kit bug,
 // reference-worker bug, or generic-worker divergence with its upstream file and function); an unclassified one fails
-// the test. Without the binary it skips with one line (CI).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// the test. Without the binary it skips with one line (CI). PROPS_DIFF_CASES=<file> replays the disagreements of an
+// earlier run (its differential.json) instead of generating tasks, their times moved to now.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchArtifact, runWorker } from '../reference/harness.ts';
 import { backingName, createAll, type Env, facts, type Judged, runState, startEnv } from './e2e.ts';
-import { stratified } from './generators.ts';
+import { type Case, HOUR, stratified } from './generators.ts';
 import { FULL, params, recorded, reportDir, runs } from './settings.ts';
 
 const BIN = process.env.GENERIC_WORKER_BIN;
@@ -71,13 +72,22 @@ async function outcomeOf(env: Env, j: Judged): Promise<Outcome> {
   let ran: boolean | undefined;
   let errors: string | undefined;
   if (name) {
-    const log = await fetchArtifact(env.h, j.taskId, 0, name).catch(() => undefined);
+    // A worker that refuses the payload before reading payload.logs publishes its log under the default name.
+    const log =
+      (await fetchArtifact(env.h, j.taskId, 0, name).catch(() => undefined)) ??
+      (await fetchArtifact(env.h, j.taskId, 0, 'public/logs/live_backing.log').catch(() => undefined));
     if (log?.body) {
       const text = log.body.toString('utf8');
       ran = /^KIT-ENV:/m.test(text);
       errors = text
         .split('\n')
-        .filter((l) => /error|invalid|not allowed|must|fail/i.test(l) && !l.startsWith('KIT-'))
+        // Not the payload schema generic-worker prints (indented JSON), nor the probe's output.
+        .filter(
+          (l) =>
+            /error|invalid|not allowed|must|fail/i.test(l) &&
+            !l.startsWith('KIT-') &&
+            !/^\[taskcluster:error\] ( {2}|[{}]$)/.test(l),
+        )
         .join('\n')
         .slice(0, 800);
     }
@@ -138,15 +148,51 @@ function runGw(env: Env, n: number): Promise<{ code: number | null; stderr: stri
   });
 }
 
+/** The cases of an earlier differential.json, their task times (and artifact expiries) moved to now. */
+function replayed(file: string): Case[] {
+  const entries = (JSON.parse(readFileSync(file, 'utf8')) as { disagreements: any[] }).disagreements;
+  return entries.map((e) => {
+    const shift = t0 - (Date.parse(e.task.deadline) - 2 * HOUR);
+    const move = (t: string) => (Number.isNaN(Date.parse(t)) ? t : new Date(Date.parse(t) + shift).toISOString());
+    // Served content moves with the mock: the same files, at this run's address.
+    const payload = JSON.parse(
+      JSON.stringify(e.payload).replace(
+        /http:\/\/127\.0\.0\.1:\d+\/fixture-files\//g,
+        `${ref.h.mock.rootUrl}/fixture-files/`,
+      ),
+    );
+    for (const a of Array.isArray(payload?.artifacts) ? payload.artifacts : [])
+      if (typeof a?.expires === 'string') a.expires = move(a.expires);
+    // Scopes name the pool the case was made for (os-group scopes): this run's.
+    const scopes = (e.task.scopes as string[]).map((x) =>
+      x.replace(/^(generic-worker:os-group:[^/]+)\/[^/]+\//, `$1/${ref.h.workerType}/`),
+    );
+    const task = { ...e.task, scopes, deadline: move(e.task.deadline), expires: move(e.task.expires) };
+    return { payload, task, intent: `replay:${e.intent}` };
+  });
+}
+
 describe.skipIf(!usable)('differential: tc-worker and generic-worker v106 on the same payloads', () => {
   it('every disagreement is listed and classified', async () => {
     const n = FULL ? 120 : 40;
     const batches = runs(1, 2);
     const started = performance.now();
-    const cases = fc.sample(fc.array(stratified(ref.gen), { minLength: n, maxLength: n }), params(batches)).flat();
+    const replay = process.env.PROPS_DIFF_CASES;
+    const cases = replay
+      ? replayed(replay)
+      : fc.sample(fc.array(stratified(ref.gen), { minLength: n, maxLength: n }), params(batches)).flat();
     const w = facts(ref, { enableOSGroups: true, enableChainOfTrust: false });
-    const a = await createAll(ref, cases, w);
-    const b = await createAll(gwEnv, cases, { ...w, workerType: gwEnv.h.workerType });
+    const a = await createAll(ref, cases, w, !!replay);
+    // The scopes a case carries name the worker type it was generated for (os-group scopes): the same ones for the
+    // other pool, so that both workers judge the same request.
+    const forGw = cases.map((c) => ({
+      ...c,
+      task: {
+        ...c.task,
+        scopes: c.task.scopes.map((x) => x.replace(`/${ref.h.workerType}/`, `/${gwEnv.h.workerType}/`)),
+      },
+    }));
+    const b = await createAll(gwEnv, forGw, { ...w, workerType: gwEnv.h.workerType }, !!replay);
     const r1 = await runWorker(
       ref.h,
       ref.h.config({

@@ -229,10 +229,11 @@ export function processesIn(dir: string): string[] {
   return out;
 }
 
-export async function createAll(env: Env, cases: Case[], w: WorkerFacts): Promise<Judged[]> {
+/** Creates the tasks of a batch (with the probe first, unless `probed`: a replayed payload already has it). */
+export async function createAll(env: Env, cases: Case[], w: WorkerFacts, probed = false): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const raw of cases) {
-    const c = withProbe(raw);
+    const c = probed ? raw : withProbe(raw);
     const verdict = judge({ os: env.gen.os, generation: 'current', payload: c.payload, task: c.task, worker: w });
     const taskId = await env.h.createTask(c.payload, {
       deadline: c.task.deadline,
