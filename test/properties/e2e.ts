@@ -92,7 +92,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function probe(p: any): string[] {
   const lines = ['set -e'];
-  (p.artifacts ?? []).forEach((a: any, i: number) => {
+  (Array.isArray(p.artifacts) ? p.artifacts : []).forEach((a: any, i: number) => {
     if (typeof a?.path !== 'string' || !/^out\/\d+\/[a-z.]+$/.test(a.path)) return;
     if (a.type === 'directory')
       lines.push(`mkdir -p ${q(a.path)}`, `printf %s ${q(`kit-dir-${i}`)} > ${q(`${a.path}/f.txt`)}`);
@@ -100,7 +100,9 @@ export function probe(p: any): string[] {
       lines.push(`mkdir -p ${q(a.path.replace(/\/[^/]*$/, ''))}`, `printf %s ${q(`kit-artifact-${i}`)} > ${q(a.path)}`);
   });
   lines.push(`printf 'KIT-%s:' ENV; env -0 | base64 | tr -d '\\n'; echo`);
-  (p.mounts ?? []).forEach((m: any, i: number) => {
+  (Array.isArray(p.mounts) ? p.mounts : []).forEach((m: any, i: number) => {
+    // A schema-broken payload may have anything here; only mounts that can be placed are probed.
+    if (m === null || typeof m !== 'object') return;
     const target = 'file' in m && !('directory' in m) ? m.file : `${m.directory}/${INSIDE}`;
     if (typeof target !== 'string' || !/^[a-z/.]+$/.test(target)) return;
     lines.push(`printf 'KIT-%s:${i}:' MOUNT; (sha256sum ${q(target)} 2>/dev/null || echo missing) | cut -c1-64`);
@@ -130,15 +132,23 @@ const FEATURE_LOG: Record<string, RegExp> = {
   'chain-of-trust.key.not-readable-by-task': /Chain of trust needs tasks to run as a separate task user/,
 };
 
-/** Whether the log names one of the broken rules (schema: the JSON path; payload: the rule; feature: its message). */
-export function logNames(log: string, broken: Broken[]): boolean {
+/** Whether the log names one of the broken rules (schema: the JSON path; payload: the rule; feature: its message;
+ * upload: the artifact the Queue refused, in the words of generic-worker's artifacts.go). */
+export function logNames(log: string, broken: Broken[], payload?: any): boolean {
   return broken.some((b) =>
     b.stage === 'schema'
       ? log.includes(`payload${b.at}`) || (b.at === '' && log.includes('payload/:'))
       : b.stage === 'payload'
         ? log.includes(`(rule ${b.rule})`)
-        : (FEATURE_LOG[b.rule]?.test(log) ?? false),
+        : b.stage === 'upload'
+          ? conflictNamed(log, payload?.artifacts?.[Number(b.at.split('/')[2])]?.name)
+          : (FEATURE_LOG[b.rule]?.test(log) ?? false),
   );
+}
+
+/** The log says an upload of `name` conflicted with an earlier one of that name. */
+export function conflictNamed(log: string, name: string | undefined): boolean {
+  return name !== undefined && log.toLowerCase().includes(`conflict uploading artifact ${name.toLowerCase()}`);
 }
 
 export function backingName(p: any): string | null {
@@ -177,22 +187,33 @@ export async function deliveredAsSpecified(env: Env, j: Judged, log: string): Pr
     p.features?.liveLog === false ? null : (p.logs?.live ?? 'public/logs/live.log'),
   ]);
   const listed = new Map((await listArtifacts(h, j.taskId)).map((a) => [a.name, a]));
+  // Artifacts of one name (compatible duplicates): the name holds one of them, which one is not specified.
+  const byName = new Map<string, { i: number; a: any }[]>();
   for (const [i, a] of ((p.artifacts ?? []) as any[]).entries()) {
     const name: string = a.name ?? a.path;
     if (reserved.has(name)) continue;
     const full = a.type === 'directory' ? `${name}/f.txt` : name;
+    byName.set(full, [...(byName.get(full) ?? []), { i, a }]);
+  }
+  for (const [full, entries] of byName) {
     const got = listed.get(full);
     if (!got) {
       problems.push(`artifact ${JSON.stringify(full)} was not created`);
       continue;
     }
-    if (a.expires && Date.parse(got.expires) !== Date.parse(a.expires))
+    const body = (await fetchArtifact(h, j.taskId, 0, full)).body?.toString();
+    const want = (e: { i: number; a: any }) => (e.a.type === 'directory' ? `kit-dir-${e.i}` : `kit-artifact-${e.i}`);
+    const held = entries.find((e) => body === want(e));
+    if (!held) {
+      problems.push(`artifact ${full}: content ${JSON.stringify(body)}, expected ${entries.map(want).join(' or ')}`);
+      continue;
+    }
+    const a = held.a;
+    // Expiry: the payload's; of compatible duplicates, the one uploaded last (its own or a longer one).
+    if (a.expires && entries.length === 1 && Date.parse(got.expires) !== Date.parse(a.expires))
       problems.push(`artifact ${full}: expires ${got.expires}, payload ${a.expires}`);
     if (a.contentType && got.contentType !== a.contentType)
       problems.push(`artifact ${full}: contentType ${got.contentType}, payload ${a.contentType}`);
-    const body = (await fetchArtifact(h, j.taskId, 0, full)).body?.toString();
-    const want = a.type === 'directory' ? `kit-dir-${i}` : `kit-artifact-${i}`;
-    if (body !== want) problems.push(`artifact ${full}: content ${JSON.stringify(body)}, expected ${want}`);
   }
   const mounts = markers(log, 'MOUNT');
   for (const [i, m] of ((p.mounts ?? []) as any[]).entries()) {

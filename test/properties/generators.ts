@@ -308,21 +308,39 @@ export const RULE_BREAKERS: Record<string, Breaker> = {
         'artifacts.content-type.valid',
       ),
     ),
-  'artifacts.duplicate.name': (c) =>
-    fc.stringMatching(/^public\/[a-z]{1,6}$/).map((name) =>
-      withPayload(
-        c,
-        {
-          ...c.payload,
-          artifacts: [
-            ...(c.payload.artifacts ?? []),
-            { type: 'file', path: 'out/dup1.txt', name },
-            { type: 'file', path: 'out/dup2.txt', name },
-          ],
-        },
-        'artifacts.duplicate.name',
-      ),
-    ),
+  // Two file artifacts of one name: content types that differ (a conflict), agree or are left to the extension, and
+  // expiries that agree or not; the oracle says which of these conflict.
+  'artifacts.duplicate.conflicting-name': (c) =>
+    fc
+      .tuple(
+        fc.stringMatching(/^public\/[a-z]{1,6}$/),
+        fc.constantFrom<[string?, string?]>(
+          ['text/plain', 'application/json'],
+          ['text/plain', 'text/plain'],
+          ['application/x-kit-a', 'application/x-kit-b'],
+          [undefined, undefined],
+          [undefined, 'text/plain'],
+        ),
+        fc.constantFrom('.txt', '.json'),
+        fc.option(fc.integer({ min: 1, max: DAY }), { nil: undefined }),
+      )
+      .map(([name, [t1, t2], ext2, earlier]) => {
+        const second: Record<string, unknown> = { type: 'file', path: `out/91/dupb${ext2}`, name };
+        if (t2) second.contentType = t2;
+        if (earlier !== undefined) second.expires = new Date(Date.parse(c.task.expires) - earlier).toISOString();
+        return withPayload(
+          c,
+          {
+            ...c.payload,
+            artifacts: [
+              ...(c.payload.artifacts ?? []),
+              { type: 'file', path: 'out/90/dupa.txt', name, ...(t1 ? { contentType: t1 } : {}) },
+              second,
+            ],
+          },
+          'artifacts.duplicate.conflicting-name',
+        );
+      }),
   'payload.artifact-expiry.before-deadline': (c) =>
     fc
       .integer({ min: 1, max: 30 * 86_400_000 })
@@ -467,17 +485,21 @@ export function ruleBrokenCase(rule: string, o: GenOptions): fc.Arbitrary<Case> 
 
 /** Every kind of case, in equal shares: valid, one schema constraint broken, each further rule broken. */
 export function stratified(o: GenOptions): fc.Arbitrary<Case> {
+  // PROPS_STRATA=valid,schema,<rule>,...: only those strata (a focused look at one rule, e.g. with a fix reverted).
+  const only = process.env.PROPS_STRATA ? new Set(process.env.PROPS_STRATA.split(',')) : undefined;
   const rules = Object.keys(RULE_BREAKERS)
+    .filter((r) => !only || only.has(r))
     .map((r) => ruleBrokenCase(r, o))
     .filter((a): a is fc.Arbitrary<Case> => a !== null);
+  const n = Math.max(1, rules.length);
   // The Queue's createTask takes only an object payload (create-task-request.json), so end to end nothing else is sent.
   const queueable = (c: Case) =>
     o.mode !== 'e2e' || (c.payload !== null && typeof c.payload === 'object' && !Array.isArray(c.payload));
-  return fc
-    .oneof(
-      { arbitrary: validCase(o), weight: rules.length },
-      { arbitrary: schemaBrokenCase(o), weight: rules.length },
-      ...rules,
-    )
-    .filter(queueable);
+  const strata = [
+    ...(!only || only.has('valid') ? [{ arbitrary: validCase(o), weight: n }] : []),
+    ...(!only || only.has('schema') ? [{ arbitrary: schemaBrokenCase(o), weight: n }] : []),
+    ...rules,
+  ];
+  if (strata.length === 0) throw new Error(`PROPS_STRATA=${process.env.PROPS_STRATA}: no such stratum`);
+  return fc.oneof(...strata).filter(queueable);
 }

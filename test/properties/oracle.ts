@@ -10,8 +10,9 @@ import draft6 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json'
 export type Os = 'linux' | 'darwin' | 'windows';
 export type Generation = 'current' | 'v11';
 /** Where a worker decides the rule: schema and payload rules before any feature starts; feature rules when the
- * feature that needs them is about to start (enabled in config, scopes, worker capabilities). */
-export type Stage = 'schema' | 'payload' | 'feature';
+ * feature that needs them is about to start (enabled in config, scopes, worker capabilities); upload rules after the
+ * commands ran, when the Queue refuses an artifact (the run still resolves exception/malformed-payload). */
+export type Stage = 'schema' | 'payload' | 'feature' | 'upload';
 
 export interface TaskFacts {
   deadline: string;
@@ -42,8 +43,10 @@ export interface Broken {
   detail: string;
 }
 
-/** `mayFail`: valid, but the run may end failed/failed before its commands, for these reasons (statement ids):
- * mounts whose paths overlap are placed in order, and one whose path is already taken fails the run. */
+/** `mayFail`: valid, but the run may end otherwise for these reasons (statement ids): mounts whose paths overlap are
+ * placed in order, and one whose path is already taken fails the run (failed/failed, before the commands); two
+ * artifacts with one name whose content types the oracle cannot tell apart (each guessed from a different extension)
+ * may conflict at upload (exception/malformed-payload, after the commands). */
 export type Verdict = { valid: true; mayFail?: string[] } | { valid: false; broken: Broken[] };
 
 export interface Subject {
@@ -172,6 +175,15 @@ function artifactRules(c: Ctx): void {
   const names = new Map<string, number>();
   const deadline = Date.parse(c.task.deadline);
   const expires = Date.parse(c.task.expires);
+  // Names the log features upload: both workers skip a payload artifact of that name.
+  const reserved = new Set(
+    c.generation === 'current'
+      ? [
+          c.p.features?.liveLog === false ? '' : (c.p.logs?.live ?? 'public/logs/live.log'),
+          c.p.features?.backingLog === false ? '' : (c.p.logs?.backing ?? 'public/logs/live_backing.log'),
+        ]
+      : ['public/logs/live.log', 'public/logs/live_backing.log'],
+  );
   list.forEach((a, i) => {
     const name: string = a.name ?? a.path.replace(/\\/g, '/');
     const at = ptr('artifacts', i, a.name === undefined ? 'path' : 'name');
@@ -180,10 +192,8 @@ function artifactRules(c: Ctx): void {
     if (a.contentType !== undefined && !(a.contentType.length <= 255 && PRINTABLE.test(a.contentType)))
       breaks(c, 'payload', 'artifacts.content-type.valid', ptr('artifacts', i, 'contentType'), 'not a header value');
     const j = names.get(name);
-    // Identical entries are the schema's uniqueItems (current); 11.0.1 uploads them once.
-    if (j !== undefined && JSON.stringify(list[j]) !== JSON.stringify(a))
-      breaks(c, 'payload', 'artifacts.duplicate.name', ptr('artifacts', i), `same name as artifacts/${j}`);
-    if (j === undefined) names.set(name, i);
+    if (j !== undefined && !reserved.has(name)) duplicate(c, list[j], j, a, i);
+    names.set(name, i);
     if (a.expires !== undefined) {
       const e = Date.parse(a.expires);
       const eat = ptr('artifacts', i, 'expires');
@@ -203,6 +213,30 @@ function artifactRules(c: Ctx): void {
     if (live === backing && c.p.features?.liveLog !== false && c.p.features?.backingLog !== false)
       breaks(c, 'payload', 'logs.names.distinct', ptr('logs'), 'live and backing log have one name');
   }
+}
+
+/**
+ * A second artifact with an earlier one's name (found by neither worker before the commands run). The Queue's
+ * createArtifact takes the repeat when it is compatible (services/queue/src/artifacts.js createArtifactCallsCompatible:
+ * same content type, expiry not shortened, same storage details — s3 artifacts of one name have the same), and that
+ * upload replaces the other; otherwise it answers 409 and the worker resolves malformed-payload (generic-worker
+ * artifacts.go classifyCreateArtifactError; statement artifacts.duplicate.conflicting-name). Two content types always
+ * conflict. Two expiries conflict only if the later-expiring one is uploaded first, and generic-worker uploads up to 10
+ * at once (artifact_feature.go Stop), so which one holds the name, and whether expiries conflict, is not specified.
+ * Directory artifacts upload name/<file>, so only two files share a name; names a log feature reserves are skipped.
+ */
+function duplicate(c: Ctx, first: any, j: number, second: any, i: number): void {
+  if (first.type !== 'file' || second.type !== 'file') return;
+  const expiry = (a: any) => (a.expires === undefined ? Date.parse(c.task.expires) : Date.parse(a.expires));
+  // Both workers guess a content type from the path's extension: one extension, one guess.
+  const ext = (a: any) => /\.[^./\\]*$/.exec(a.path)?.[0]?.toLowerCase() ?? '';
+  const [t1, t2] = [first.contentType as string | undefined, second.contentType as string | undefined];
+  const sameType =
+    t1 !== undefined && t2 !== undefined ? t1 === t2 : t1 === t2 && ext(first) === ext(second) ? true : undefined;
+  if (sameType === false)
+    breaks(c, 'upload', 'artifacts.duplicate.conflicting-name', ptr('artifacts', i), `content type of artifacts/${j}`);
+  else if (sameType === undefined || expiry(first) !== expiry(second))
+    c.mayFail.add('artifacts.duplicate.conflicting-name');
 }
 
 /** A mount target as path segments below the task directory, or why it is not one. */
@@ -293,7 +327,8 @@ function featureRules(c: Ctx, w: WorkerFacts): void {
   }
 }
 
-/** The verdict, with every broken rule of the first stage that has any (a worker stops at the first stage). */
+/** The verdict, with every broken rule of the first stage that has any (a worker stops at the first stage; an upload
+ * conflict is found only when nothing stopped the run before its commands). */
 export function judge(s: Subject): Verdict {
   const v = validator(s.os, s.generation);
   if (!v(s.payload)) {
@@ -310,9 +345,11 @@ export function judge(s: Subject): Verdict {
   envRules(c);
   artifactRules(c);
   mountRules(c);
-  if (c.out.length > 0) return { valid: false, broken: c.out };
+  const byStage = (stage: Stage) => c.out.filter((b) => b.stage === stage);
+  if (byStage('payload').length > 0) return { valid: false, broken: byStage('payload') };
   featureRules(c, s.worker);
-  if (c.out.length > 0) return { valid: false, broken: c.out };
+  if (byStage('feature').length > 0) return { valid: false, broken: byStage('feature') };
+  if (byStage('upload').length > 0) return { valid: false, broken: byStage('upload') };
   return c.mayFail.size > 0 ? { valid: true, mayFail: [...c.mayFail] } : { valid: true };
 }
 
@@ -325,7 +362,7 @@ export const EXTRA_RULES: Record<string, Stage> = {
   'payload.env.size-limit': 'payload',
   'artifacts.name.printable': 'payload',
   'artifacts.content-type.valid': 'payload',
-  'artifacts.duplicate.name': 'payload',
+  'artifacts.duplicate.conflicting-name': 'upload',
   'payload.artifact-expiry.parseable': 'payload',
   'payload.artifact-expiry.before-deadline': 'payload',
   'payload.artifact-expiry.after-task-expiry': 'payload',

@@ -14,6 +14,7 @@ import { onlyPending } from './agree.ts';
 import {
   backingName,
   batchArb,
+  conflictNamed,
   createAll,
   deliveredAsSpecified,
   type Env,
@@ -58,12 +59,25 @@ async function judgeRun(j: Judged): Promise<string[]> {
     }
   }
   const ran = log === undefined ? undefined : /^KIT-ENV:/m.test(log);
-  const placedInOrder = j.verdict.valid && j.verdict.mayFail?.includes('mounts.target.overlap');
-  if (placedInOrder && outcome === 'failed/failed') {
+  const mayFail = j.verdict.valid ? (j.verdict.mayFail ?? []) : [];
+  const p = j.c.payload;
+  if (mayFail.includes('mounts.target.overlap') && outcome === 'failed/failed') {
     // Overlapping mounts: one could not be placed (mounts.target.overlap); the commands must not have run.
     if (ran) problems.push('a mount failed, yet the commands ran');
     if (log !== undefined && !/already exists|cannot mount/.test(log))
       problems.push('the log does not say which mount failed');
+  } else if (mayFail.includes('artifacts.duplicate.conflicting-name') && outcome === 'exception/malformed-payload') {
+    // Artifacts of one name the oracle cannot tell compatible or not: a conflict is found after the commands.
+    if (ran === false) problems.push('an upload conflict, yet the commands did not run');
+    const names = (p.artifacts as any[]).map((a) => a.name ?? a.path);
+    if (log !== undefined && !names.some((n, i) => names.indexOf(n) !== i && conflictNamed(log!, n)))
+      problems.push('the log does not name the conflicting artifact');
+  } else if (!j.verdict.valid && j.verdict.broken[0]!.stage === 'upload') {
+    // The Queue refuses the second artifact of one name: the commands ran, then malformed-payload naming it.
+    if (outcome !== 'exception/malformed-payload') problems.push(`upload conflict resolved ${outcome}`);
+    if (ran === false) problems.push('an upload conflict, yet the commands did not run');
+    if (log !== undefined && !logNames(log, j.verdict.broken, p))
+      problems.push(`the log does not name the conflicting artifact (${JSON.stringify(j.verdict.broken)})`);
   } else if (j.verdict.valid) {
     if (outcome !== 'completed/completed') problems.push(`valid payload resolved ${outcome}`);
     if (ran === false) problems.push('valid payload: the commands did not run');
@@ -73,7 +87,7 @@ async function judgeRun(j: Judged): Promise<string[]> {
     if (outcome !== 'exception/malformed-payload')
       problems.push(`invalid (${j.verdict.broken.map((b) => b.rule).join(', ')}) resolved ${outcome}`);
     if (ran) problems.push('invalid payload: the commands ran');
-    if (log !== undefined && !logNames(log, j.verdict.broken))
+    if (log !== undefined && !logNames(log, j.verdict.broken, p))
       problems.push(`the log does not name the broken rule (${JSON.stringify(j.verdict.broken.slice(0, 3))})`);
   }
   return problems;

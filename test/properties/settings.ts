@@ -1,6 +1,7 @@
 // How big the property runs are and how to replay them. `npm test` runs the quick size; `npm run test:properties`
 // (PROPS_FULL=1) the full one. PROPS_SEED replays a run (every property of the run used that seed); PROPS_PATH with
-// it replays one failing counterexample exactly (fast-check prints both); PROPS_SCALE multiplies every run count.
+// it replays one failing counterexample exactly (fast-check prints both); PROPS_SCALE multiplies every run count;
+// PROPS_STRATA=valid,schema,<rule id>,... generates only those strata (generators.ts stratified).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
