@@ -77,8 +77,8 @@ describe('the reference validator agrees with the oracle', () => {
         throw e;
       }
       console.log(`[properties] validator-agrees/${os} strata: ${JSON.stringify(seen)}`);
-      // Every stratum was reached (otherwise the property says nothing about it).
-      expect(Object.keys(seen).length).toBeGreaterThan(10);
+      // Every stratum was reached (otherwise the property says nothing about it), unless PROPS_STRATA chose some.
+      if (!process.env.PROPS_STRATA) expect(Object.keys(seen).length).toBeGreaterThan(10);
     });
   }
 });
