@@ -55,8 +55,8 @@ export const statements: Statement[] = [
     id: 'payload.artifact-expiry.before-deadline',
     area,
     level: 'MUST',
-    text: 'A payload artifact that expires before the task deadline makes the payload malformed.',
-    source: [gwb('1.1'), gw('payload_test.go')],
+    text: 'A payload artifact that expires more than 1 s before the task deadline makes the payload malformed (1 s is allowed for rounding).',
+    source: [gwb('1.1'), gw('payload_test.go'), gw('artifact_feature.go'), gw11('main.go')],
     generations: BOTH,
   },
   {
@@ -66,6 +66,8 @@ export const statements: Statement[] = [
     text: 'A payload artifact that expires after the task expires makes the payload malformed.',
     source: [gwb('1.1'), gw('payload_test.go')],
     generations: BOTH,
+    divergence:
+      "generic-worker allows 1 s after the task's expiry too (artifact_feature.go Start, 11.0.1 main.go), but the Queue's createArtifact refuses any later expiry with 400, on which artifacts.go classifyCreateArtifactError panics; the kit holds workers to the Queue's limit.",
   },
   {
     id: 'payload.artifact-expiry.between',

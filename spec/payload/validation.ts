@@ -156,4 +156,14 @@ export const statements: Statement[] = [
     ],
     generations: CURRENT,
   },
+  {
+    id: 'artifacts.name.any-printable',
+    area: 'artifacts',
+    level: 'MUST',
+    text: "Every artifact name the Queue takes (printable ASCII: apostrophes, '#', '?', '%', spaces and the like included) is uploaded under exactly that name.",
+    source: [tc('services/queue/src/api.js'), gw('artifacts.go'), PROPS],
+    generations: BOTH,
+    divergence:
+      "taskcluster-client (87.1.3, and clients/client at v106) signs a URL holding an apostrophe as hawk's Url.parse escapes it (%27) but sends it raw, so the Queue answers 401 Bad mac: a worker built on it must send such URLs escaped (generic-worker's Go client does).",
+  },
 ];
