@@ -45,11 +45,11 @@ export const statements: Statement[] = [
     area,
     level: 'MUST',
     text: 'On POSIX without per-task users, an osGroups entry the worker cannot honour makes the payload malformed.',
-    source: [gwb('1.1'), gwb('1.2'), gw('os_groups_insecure_test.go')],
+    source: [gwb('1.1'), gwb('1.2'), gw('os_groups_insecure_test.go'), gw('os_groups_insecure.go')],
     generations: BOTH,
     platforms: ['linux', 'darwin'],
     divergence:
-      '11.0.1 rejects any non-empty osGroups by schema (maxItems 0, "Array must have at most 0 items"); current insecure accepts groups the worker user already has and rejects the rest ("task payload contains unsupported osGroups"). A group no user is in is malformed in both.',
+      '11.0.1 rejects any non-empty osGroups by schema (maxItems 0, "Array must have at most 0 items"); current insecure accepts groups the worker user already has, except the one named as the user (os_groups_insecure.go currentUserGroups: "non-predictable"), and rejects the rest ("task payload contains unsupported osGroups"). A group no user is in is malformed in both.',
   },
   {
     id: 'payload.artifact-expiry.before-deadline',

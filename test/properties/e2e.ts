@@ -4,6 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
@@ -39,6 +40,7 @@ export interface Env {
   gen: GenOptions;
   keyFile: string;
   userGroups: string[];
+  userName: string;
 }
 
 export async function startEnv(t0: number): Promise<Env> {
@@ -46,6 +48,7 @@ export async function startEnv(t0: number): Promise<Env> {
   const h = await startHarness({ files: Object.fromEntries(Object.entries(files).map(([f, b]) => [`kit.${f}`, b])) });
   const base = `${h.mock.rootUrl}/fixture-files`;
   const served = Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { url: `${base}/kit.${f}`, bytes: b }]));
+  const userName = userInfo().username;
   const userGroups = execFileSync('id', ['-Gn'], { encoding: 'utf8' }).trim().split(/\s+/);
   const ed = generateKeyPairSync('ed25519');
   const der = ed.privateKey.export({ type: 'pkcs8', format: 'der' });
@@ -59,9 +62,10 @@ export async function startEnv(t0: number): Promise<Env> {
     provisionerId: PROVISIONER,
     workerType: h.workerType,
     served,
-    userGroups,
+    // Valid osGroups: the user's groups but the one named as the user (the oracle says why).
+    userGroups: userGroups.filter((g) => g !== userName),
   };
-  return { h, gen, keyFile, userGroups };
+  return { h, gen, keyFile, userGroups, userName };
 }
 
 /** The part of a worker's config the oracle needs to know, drawn per batch. */
@@ -79,6 +83,7 @@ export function facts(env: Env, f: { enableOSGroups: boolean; enableChainOfTrust
     enableChainOfTrust: f.enableChainOfTrust,
     enableMounts: true,
     userGroups: env.userGroups,
+    userName: env.userName,
     tasksRunAsWorkerUser: true,
   };
 }

@@ -28,8 +28,9 @@ export interface WorkerFacts {
   enableTaskclusterProxy: boolean;
   enableChainOfTrust: boolean;
   enableMounts: boolean;
-  /** Groups of the OS user commands run as (tasks run as the worker's own user). */
+  /** Groups of the OS user commands run as (tasks run as the worker's own user), and that user's name. */
   userGroups: string[];
+  userName: string;
   /** Commands run as the worker's own user (insecure engine), who can read the signing key. */
   tasksRunAsWorkerUser: boolean;
 }
@@ -309,7 +310,9 @@ function featureRules(c: Ctx, w: WorkerFacts): void {
     else {
       const missing = groups.filter((g) => !has(`generic-worker:os-group:${w.provisionerId}/${w.workerType}/${g}`));
       if (missing.length > 0) breaks(c, 'feature', 'payload.features.missing-scopes', ptr('osGroups'), 'os-group');
-      else if (groups.some((g) => !w.userGroups.includes(g)))
+      // Not the group named as the user: generic-worker leaves it out as "non-predictable" (os_groups_insecure.go
+      // currentUserGroups), so a payload naming it is refused like any group the user is not in.
+      else if (groups.some((g) => g === w.userName || !w.userGroups.includes(g)))
         breaks(c, 'feature', 'payload.os-groups.unsupported-rejected', ptr('osGroups'), 'not a group of the user');
     }
   }

@@ -15,7 +15,8 @@ const worker: WorkerFacts = {
   enableTaskclusterProxy: true,
   enableChainOfTrust: true,
   enableMounts: true,
-  userGroups: ['root'],
+  userGroups: ['root', 'wheel'],
+  userName: 'kit',
   tasksRunAsWorkerUser: true,
 };
 const t0 = Date.parse('2026-12-03T00:00:00.000Z');
