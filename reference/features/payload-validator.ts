@@ -129,11 +129,12 @@ function checkArtifacts(p: Record<string, any>, task: TaskTimes, add: Add): void
   const deadline = Date.parse(task.deadline);
   const expires = Date.parse(task.expires);
   (p.artifacts ?? []).forEach((a: Record<string, any>, i: number) => {
-    const name: string = a.name ?? String(a.path).replace(/\\/g, '/');
+    // An empty name is no name: the path is published, as generic-worker does (artifact_feature.go FindArtifacts).
+    const name: string = a.name || String(a.path).replace(/\\/g, '/');
     if (!ARTIFACT_NAME.test(name)) {
       add(
         'artifacts.name.printable',
-        pointer('artifacts', i, a.name === undefined ? 'path' : 'name'),
+        pointer('artifacts', i, a.name ? 'name' : 'path'),
         `artifact name ${JSON.stringify(name)} is not printable ASCII (0x20-0x7e), which the Queue requires`,
       );
     }

@@ -63,7 +63,7 @@ export const statements: Statement[] = [
     id: 'artifacts.name.printable',
     area: 'artifacts',
     level: 'MUST',
-    text: 'A payload artifact name (or the path it defaults to), or a logs.live / logs.backing name, that is empty or not printable ASCII makes the payload malformed: the Queue refuses such names.',
+    text: 'A payload artifact name (or the path it defaults to when it is absent or empty), or a logs.live / logs.backing name, that is empty or not printable ASCII makes the payload malformed: the Queue refuses such names.',
     source: [tc('services/queue/src/api.js'), 'queue-worker-interaction.md §5 Q-44', PROPS],
     generations: BOTH,
     divergence: noRule(
@@ -165,5 +165,15 @@ export const statements: Statement[] = [
     generations: BOTH,
     divergence:
       "taskcluster-client (87.1.3, and clients/client at v106) signs a URL holding an apostrophe as hawk's Url.parse escapes it (%27) but sends it raw, so the Queue answers 401 Bad mac: a worker built on it must send such URLs escaped (generic-worker's Go client does).",
+  },
+  {
+    id: 'artifacts.name.empty-is-path',
+    area: 'artifacts',
+    level: 'MUST',
+    text: 'A payload artifact whose name is the empty string is published under its path, as one with no name is.',
+    source: [gw('artifact_feature.go'), gw11('artifacts.go'), PROPS],
+    generations: BOTH,
+    divergence:
+      'The payload schemas say only "if not set, path will be used"; both generic-worker versions treat "" as not set (v106 artifact_feature.go FindArtifacts, 11.0.1 artifacts.go PayloadArtifacts: if base.Name == "" use the canonical path). The differential run found tc-worker refusing "" as not printable ASCII while v106 ran the task; tc-worker now does as generic-worker.',
   },
 ];

@@ -195,7 +195,7 @@ export async function deliveredAsSpecified(env: Env, j: Judged, log: string): Pr
   // Artifacts of one name (compatible duplicates): the name holds one of them, which one is not specified.
   const byName = new Map<string, { i: number; a: any }[]>();
   for (const [i, a] of ((p.artifacts ?? []) as any[]).entries()) {
-    const name: string = a.name ?? a.path;
+    const name: string = a.name || a.path;
     if (reserved.has(name)) continue;
     const full = a.type === 'directory' ? `${name}/f.txt` : name;
     byName.set(full, [...(byName.get(full) ?? []), { i, a }]);

@@ -186,8 +186,9 @@ function artifactRules(c: Ctx): void {
       : ['public/logs/live.log', 'public/logs/live_backing.log'],
   );
   list.forEach((a, i) => {
-    const name: string = a.name ?? a.path.replace(/\\/g, '/');
-    const at = ptr('artifacts', i, a.name === undefined ? 'path' : 'name');
+    // "" is no name: both generic-worker versions publish the path then (artifacts.go 11.0.1, artifact_feature.go).
+    const name: string = a.name || a.path.replace(/\\/g, '/');
+    const at = ptr('artifacts', i, a.name ? 'name' : 'path');
     if (!PRINTABLE.test(name))
       breaks(c, 'payload', 'artifacts.name.printable', at, `name ${JSON.stringify(name)} is not printable ASCII`);
     if (a.contentType !== undefined && !(a.contentType.length <= 255 && PRINTABLE.test(a.contentType)))

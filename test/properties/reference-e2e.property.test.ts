@@ -69,7 +69,7 @@ async function judgeRun(j: Judged): Promise<string[]> {
   } else if (mayFail.includes('artifacts.duplicate.conflicting-name') && outcome === 'exception/malformed-payload') {
     // Artifacts of one name the oracle cannot tell compatible or not: a conflict is found after the commands.
     if (ran === false) problems.push('an upload conflict, yet the commands did not run');
-    const names = (p.artifacts as any[]).map((a) => a.name ?? a.path);
+    const names = (p.artifacts as any[]).map((a) => a.name || a.path);
     if (log !== undefined && !names.some((n, i) => names.indexOf(n) !== i && conflictNamed(log!, n)))
       problems.push('the log does not name the conflicting artifact');
   } else if (!j.verdict.valid && j.verdict.broken[0]!.stage === 'upload') {
