@@ -133,6 +133,16 @@ const DIFFERENCES: Difference[] = [
     why: 'Overlapping mounts (mounts.target.overlap allows failed; with features.interactive, which neither enables, the worker whose mounts went through then refuses it): the two workers place them differently. v106 mounts a file or cache into a directory another mount already made (completed) and fails after the commands when it cannot persist a cache whose parent went back first ("could not persist cache"); tc-worker fails before the commands when the path is taken.',
   },
   {
+    id: 'gw-duplicate-upload-order',
+    kind: 'generic-worker divergence',
+    match: (d) =>
+      d.mayFail.includes('artifacts.duplicate.conflicting-names') &&
+      [d.ref.resolution, d.gw.resolution].every((r) =>
+        ['completed/completed', 'exception/malformed-payload'].includes(r),
+      ),
+    why: 'Two file artifacts of one name that differ only in expiry (or in a guessed content type): the Queue lets a later upload extend the expiry and answers 409 to a shorter one (services/queue/src/api.js createArtifact), so the outcome depends on upload order. tc-worker uploads in payload order; v106 uploads up to 10 at once in sorted order (artifact_feature.go FindArtifacts). The oracle allows both (mayFail); statement artifacts.duplicate.conflicting-names records it.',
+  },
+  {
     id: 'gw-live-log-sigpipe',
     kind: 'generic-worker divergence',
     match: (d) =>

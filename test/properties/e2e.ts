@@ -131,6 +131,7 @@ export interface Judged {
 /** How a rule of the feature stage shows in a reference-worker log. */
 const FEATURE_LOG: Record<string, RegExp> = {
   'payload.features.disabled-rejected': /it's not enabled on this worker/,
+  'payload.schema.max-run-time-bounds': /exceeded allowed maximum/,
   'payload.features.missing-scopes': /requires scopes/,
   'mounts.cache.scope-required': /requires scopes[\s\S]*generic-worker:cache:/,
   'payload.os-groups.unsupported-rejected': /unsupported osGroups/,

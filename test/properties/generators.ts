@@ -50,6 +50,13 @@ function hints(o: GenOptions): Hints {
     '/maxRunTime': fc.integer({ min: 30, max: 86_400 }),
     '/artifacts/*/expires': within,
     '/supersederUrl': fc.constant('http://127.0.0.1:9/superseder'),
+    // Features a test worker does not offer (spec/features/): mostly off, so most valid payloads reach their commands.
+    ...Object.fromEntries(
+      ['interactive', 'loopbackAudio', 'loopbackVideo', 'runTaskAsCurrentUser'].map((k) => [
+        `/features/${k}`,
+        fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }),
+      ]),
+    ),
   };
   if (o.mode === 'inproc') {
     return {
@@ -320,7 +327,7 @@ export const RULE_BREAKERS: Record<string, Breaker> = {
     ),
   // Two file artifacts of one name: content types that differ (a conflict), agree or are left to the extension, and
   // expiries that agree or not; the oracle says which of these conflict.
-  'artifacts.duplicate.conflicting-name': (c) =>
+  'artifacts.duplicate.conflicting-names': (c) =>
     fc
       .tuple(
         fc.stringMatching(/^public\/[a-z]{1,6}$/),
@@ -348,7 +355,7 @@ export const RULE_BREAKERS: Record<string, Breaker> = {
               second,
             ],
           },
-          'artifacts.duplicate.conflicting-name',
+          'artifacts.duplicate.conflicting-names',
         );
       }),
   // Issue 14's payload nested 2000 deep: a deep value where the schema wants a scalar or no property at all. It is a

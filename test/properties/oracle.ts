@@ -28,6 +28,13 @@ export interface WorkerFacts {
   enableTaskclusterProxy: boolean;
   enableChainOfTrust: boolean;
   enableMounts: boolean;
+  /** features.resourceMonitor is on unless a task sets it false: with this false such a task is refused. */
+  enableResourceMonitor?: boolean;
+  /** Config maxTaskRunTime (default 86400): the current generation's only cap on maxRunTime. */
+  maxTaskRunTime?: number;
+  /** Payload features this worker pool does not offer (interactive, loopbackAudio, loopbackVideo): a task that sets
+   * one true is refused. A worker that does not implement one offers it nowhere (spec/features/). */
+  notOffered?: string[];
   /** Groups of the OS user commands run as (tasks run as the worker's own user), and that user's name. */
   userGroups: string[];
   userName: string;
@@ -48,7 +55,9 @@ export interface Broken {
  * placed in order, and one whose path is already taken fails the run (failed/failed, before the commands); two
  * artifacts with one name whose content types the oracle cannot tell apart (each guessed from a different extension)
  * may conflict at upload (exception/malformed-payload, after the commands). */
-export type Verdict = { valid: true; mayFail?: string[] } | { valid: false; broken: Broken[] };
+/** mayFail on an invalid verdict: a run-time failure that may come first (overlapping mounts are placed before the
+ * features that start after mounts refuse the task). */
+export type Verdict = { valid: true; mayFail?: string[] } | { valid: false; broken: Broken[]; mayFail?: string[] };
 
 export interface Subject {
   os: Os;
@@ -225,7 +234,7 @@ function artifactRules(c: Ctx): void {
  * createArtifact takes the repeat when it is compatible (services/queue/src/artifacts.js createArtifactCallsCompatible:
  * same content type, expiry not shortened, same storage details — s3 artifacts of one name have the same), and that
  * upload replaces the other; otherwise it answers 409 and the worker resolves malformed-payload (generic-worker
- * artifacts.go classifyCreateArtifactError; statement artifacts.duplicate.conflicting-name). Two content types always
+ * artifacts.go classifyCreateArtifactError; statement artifacts.duplicate.conflicting-names). Two content types always
  * conflict. Two expiries conflict only if the later-expiring one is uploaded first, and generic-worker uploads up to 10
  * at once (artifact_feature.go Stop), so which one holds the name, and whether expiries conflict, is not specified.
  * Directory artifacts upload name/<file>, so only two files share a name; names a log feature reserves are skipped.
@@ -239,9 +248,9 @@ function duplicate(c: Ctx, first: any, j: number, second: any, i: number): void 
   const sameType =
     t1 !== undefined && t2 !== undefined ? t1 === t2 : t1 === t2 && ext(first) === ext(second) ? true : undefined;
   if (sameType === false)
-    breaks(c, 'upload', 'artifacts.duplicate.conflicting-name', ptr('artifacts', i), `content type of artifacts/${j}`);
+    breaks(c, 'upload', 'artifacts.duplicate.conflicting-names', ptr('artifacts', i), `content type of artifacts/${j}`);
   else if (sameType === undefined || expiry(first) !== expiry(second))
-    c.mayFail.add('artifacts.duplicate.conflicting-name');
+    c.mayFail.add('artifacts.duplicate.conflicting-names');
 }
 
 /** A mount target as path segments below the task directory, or why it is not one. */
@@ -326,6 +335,19 @@ function featureRules(c: Ctx, w: WorkerFacts): void {
           breaks(c, 'feature', 'mounts.cache.scope-required', ptr('mounts', i, 'cacheName'), 'cache scope');
       });
   }
+  // Current: no schema maximum; max_run_time_feature.go refuses more than config maxTaskRunTime.
+  if (c.generation === 'current' && c.p.maxRunTime > (w.maxTaskRunTime ?? 86_400))
+    breaks(c, 'feature', 'payload.schema.max-run-time-bounds', ptr('maxRunTime'), 'over maxTaskRunTime');
+  // After mounts, in generic-worker's order (main.go features: ResourceMonitor, Interactive, then the platform's
+  // loopback features), then runTaskAsCurrentUser (run_task_as_current_user_feature.go), which a worker whose tasks
+  // already run as its own user does not offer (features.run-task-as-current-user.needs-task-users).
+  if (c.p.features?.resourceMonitor !== false && w.enableResourceMonitor === false)
+    breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', 'resourceMonitor'), 'resourceMonitor');
+  for (const k of ['interactive', 'loopbackAudio', 'loopbackVideo'])
+    if (c.p.features?.[k] === true && (w.notOffered ?? ['interactive', 'loopbackAudio', 'loopbackVideo']).includes(k))
+      breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', k), k);
+  if (c.p.features?.runTaskAsCurrentUser === true && w.tasksRunAsWorkerUser)
+    breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', 'runTaskAsCurrentUser'), 'as user');
   if (c.p.features?.chainOfTrust === true) {
     if (!w.enableChainOfTrust)
       breaks(c, 'feature', 'payload.features.disabled-rejected', ptr('features', 'chainOfTrust'), 'chainOfTrust');
@@ -355,7 +377,15 @@ export function judge(s: Subject): Verdict {
   const byStage = (stage: Stage) => c.out.filter((b) => b.stage === stage);
   if (byStage('payload').length > 0) return { valid: false, broken: byStage('payload') };
   featureRules(c, s.worker);
-  if (byStage('feature').length > 0) return { valid: false, broken: byStage('feature') };
+  if (byStage('feature').length > 0) {
+    const broken = byStage('feature');
+    const afterMounts = broken.every((b) =>
+      /^\/features\/(resourceMonitor|interactive|loopback|runTaskAsCurrentUser|chainOfTrust)/.test(b.at),
+    );
+    return c.mayFail.has('mounts.target.overlap') && afterMounts
+      ? { valid: false, broken, mayFail: ['mounts.target.overlap'] }
+      : { valid: false, broken };
+  }
   if (byStage('upload').length > 0) return { valid: false, broken: byStage('upload') };
   return c.mayFail.size > 0 ? { valid: true, mayFail: [...c.mayFail] } : { valid: true };
 }
@@ -369,7 +399,7 @@ export const EXTRA_RULES: Record<string, Stage> = {
   'payload.env.size-limit': 'payload',
   'artifacts.name.printable': 'payload',
   'artifacts.content-type.valid': 'payload',
-  'artifacts.duplicate.conflicting-name': 'upload',
+  'artifacts.duplicate.conflicting-names': 'upload',
   'payload.artifact-expiry.parseable': 'payload',
   'payload.artifact-expiry.before-deadline': 'payload',
   'payload.artifact-expiry.after-task-expiry': 'payload',

@@ -59,14 +59,14 @@ async function judgeRun(j: Judged): Promise<string[]> {
     }
   }
   const ran = log === undefined ? undefined : /^KIT-ENV:/m.test(log);
-  const mayFail = j.verdict.valid ? (j.verdict.mayFail ?? []) : [];
+  const mayFail = j.verdict.mayFail ?? [];
   const p = j.c.payload;
   if (mayFail.includes('mounts.target.overlap') && outcome === 'failed/failed') {
     // Overlapping mounts: one could not be placed (mounts.target.overlap); the commands must not have run.
     if (ran) problems.push('a mount failed, yet the commands ran');
     if (log !== undefined && !/already exists|cannot mount/.test(log))
       problems.push('the log does not say which mount failed');
-  } else if (mayFail.includes('artifacts.duplicate.conflicting-name') && outcome === 'exception/malformed-payload') {
+  } else if (mayFail.includes('artifacts.duplicate.conflicting-names') && outcome === 'exception/malformed-payload') {
     // Artifacts of one name the oracle cannot tell compatible or not: a conflict is found after the commands.
     if (ran === false) problems.push('an upload conflict, yet the commands did not run');
     const names = (p.artifacts as any[]).map((a) => a.name || a.path);
