@@ -6,7 +6,7 @@ import { validatePayload } from '../../reference/features/payload-validator.ts';
 import { validatorDisagreement, firstStage } from './agree.ts';
 import { type Case, type GenOptions, stratified, schemaBrokenCase, validCase } from './generators.ts';
 import { judge, type Os, type WorkerFacts } from './oracle.ts';
-import { check, keepCounterexample, runs } from './settings.ts';
+import { check, FULL, keepCounterexample, runs } from './settings.ts';
 
 const worker: WorkerFacts = {
   provisionerId: 'kit-props',
@@ -30,6 +30,9 @@ const opts = (os: Os, generation: 'current' | 'v11'): GenOptions => ({
   userGroups: worker.userGroups,
 });
 
+// Thousands of runs in a full run take minutes on a loaded machine: no test timeout of ours should end one.
+const TIMEOUT = FULL ? 1_800_000 : 120_000;
+
 describe('payload generators follow the schemas', () => {
   for (const os of ['linux', 'windows'] as const)
     for (const generation of ['current', 'v11'] as const) {
@@ -44,7 +47,7 @@ describe('payload generators follow the schemas', () => {
           }),
           runs(60, 500),
         );
-      });
+      }, TIMEOUT);
     }
 });
 
@@ -80,6 +83,6 @@ describe('the reference validator agrees with the oracle', () => {
       console.log(`[properties] validator-agrees/${os} strata: ${JSON.stringify(seen)}`);
       // Every stratum was reached (otherwise the property says nothing about it), unless PROPS_STRATA chose some.
       if (!process.env.PROPS_STRATA) expect(Object.keys(seen).length).toBeGreaterThan(10);
-    });
+    }, TIMEOUT);
   }
 });
