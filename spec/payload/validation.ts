@@ -66,9 +66,9 @@ export const statements: Statement[] = [
     text: 'A payload artifact name (or the path it defaults to when it is absent or empty), or a logs.live / logs.backing name, that is empty or not printable ASCII makes the payload malformed: the Queue refuses such names.',
     source: [tc('services/queue/src/api.js'), 'queue-worker-interaction.md §5 Q-44', PROPS],
     generations: BOTH,
-    divergence: noRule(
+    divergence: `${noRule(
       'generic-worker calls createArtifact, gets 400 and, in artifacts.go classifyCreateArtifactError, panics (WORKER EXCEPTION due to response code 400)',
-    ),
+    )} One exception measured: a directory artifact with path "" and no name, which v106 publishes file by file under the files' relative paths (artifact_feature.go FindArtifacts), the whole task directory; tc-worker refuses it.`,
   },
   {
     id: 'artifacts.content-type.valid',
@@ -86,7 +86,7 @@ export const statements: Statement[] = [
     text: 'A payload artifact expires that passes the date-time format but names no point in time (a leap second, 23:59:60) makes the payload malformed.',
     source: [gw('artifacts.go'), PROPS],
     generations: BOTH,
-    divergence: noRule('the expiry is parsed when the payload is read'),
+    divergence: `${noRule('the expiry is parsed when the payload is read')} The format itself: v106's validator (gojsonschema DateTimeFormatChecker) also takes a bare date ("2026-01-01") or time as date-time, and the differential run saw it run such a task; the kit holds workers to RFC 3339 date-time, as the schema says.`,
   },
   {
     id: 'logs.names.distinct',

@@ -143,6 +143,28 @@ const DIFFERENCES: Difference[] = [
     why: 'Two file artifacts of one name that differ only in expiry (or in a guessed content type): the Queue lets a later upload extend the expiry and answers 409 to a shorter one (services/queue/src/api.js createArtifact), so the outcome depends on upload order. tc-worker uploads in payload order; v106 uploads up to 10 at once in sorted order (artifact_feature.go FindArtifacts). The oracle allows both (mayFail); statement artifacts.duplicate.conflicting-names records it.',
   },
   {
+    id: 'gw-date-time-takes-full-date',
+    kind: 'generic-worker divergence',
+    match: (d) =>
+      d.rules.includes('payload.schema.validated-first') &&
+      (d.payload?.artifacts ?? []).some(
+        (a: any) => typeof a?.expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(a.expires),
+      ) &&
+      d.ref.resolution === 'exception/malformed-payload' &&
+      d.gw.resolution === 'completed/completed',
+    why: 'artifacts[].expires "2026-01-01" (a date, no time): v106 validates format date-time with gojsonschema, whose DateTimeFormatChecker (format_checkers.go) also takes a bare full-date or time, and ran the task; tc-worker (ajv-formats, RFC 3339 date-time as the schema says) refuses it. Statement payload.artifact-expiry.parseable records it.',
+  },
+  {
+    id: 'gw-directory-artifact-task-dir',
+    kind: 'generic-worker divergence',
+    match: (d) =>
+      d.rules.every((r) => r === 'artifacts.name.printable') &&
+      (d.payload?.artifacts ?? []).some((a: any) => a?.type === 'directory' && a.path === '' && !a.name) &&
+      d.ref.resolution === 'exception/malformed-payload' &&
+      d.gw.resolution === 'completed/completed',
+    why: 'A directory artifact with path "" and no name: v106 publishes every file of the task directory under its relative path (artifact_feature.go FindArtifacts: filepath.Join(base.Name, relativePath) with an empty base name); tc-worker refuses the empty name (artifacts.name.printable, which records it).',
+  },
+  {
     id: 'gw-live-log-sigpipe',
     kind: 'generic-worker divergence',
     match: (d) =>

@@ -36,53 +36,61 @@ const TIMEOUT = FULL ? 1_800_000 : 120_000;
 describe('payload generators follow the schemas', () => {
   for (const os of ['linux', 'windows'] as const)
     for (const generation of ['current', 'v11'] as const) {
-      it(`${os}/${generation}: valid cases pass the schema and broken ones do not`, async () => {
-        const o = opts(os, generation);
-        await check(
-          `schema-derived/${os}/${generation}`,
-          fc.property(fc.tuple(validCase(o), schemaBrokenCase(o)), ([good, bad]) => {
-            const g = judge({ os, generation, payload: good.payload, task: good.task, worker });
-            const b = judge({ os, generation, payload: bad.payload, task: bad.task, worker });
-            return firstStage(g) !== 'schema' && firstStage(b) === 'schema';
-          }),
-          runs(60, 500),
-        );
-      }, TIMEOUT);
+      it(
+        `${os}/${generation}: valid cases pass the schema and broken ones do not`,
+        async () => {
+          const o = opts(os, generation);
+          await check(
+            `schema-derived/${os}/${generation}`,
+            fc.property(fc.tuple(validCase(o), schemaBrokenCase(o)), ([good, bad]) => {
+              const g = judge({ os, generation, payload: good.payload, task: good.task, worker });
+              const b = judge({ os, generation, payload: bad.payload, task: bad.task, worker });
+              return firstStage(g) !== 'schema' && firstStage(b) === 'schema';
+            }),
+            runs(60, 500),
+          );
+        },
+        TIMEOUT,
+      );
     }
 });
 
 describe('the reference validator agrees with the oracle', () => {
   for (const os of ['linux', 'windows'] as const) {
-    it(`${os}: accept/reject and the rules named`, async () => {
-      const o = opts(os, 'current');
-      const seen: Record<string, number> = {};
-      let failure: { c: Case; why: string } | undefined;
-      try {
-        await check(
-          `validator-agrees/${os}`,
-          fc.property(stratified(o), (c) => {
-            const v = judge({ os, generation: 'current', payload: c.payload, task: c.task, worker });
-            const k = v.valid ? 'valid' : v.broken[0]!.stage === 'schema' ? 'schema' : v.broken[0]!.rule;
-            seen[k] = (seen[k] ?? 0) + 1;
-            const why = validatorDisagreement(v, validatePayload(c.payload, c.task, os));
-            if (why) failure = { c, why };
-            return why === null;
-          }),
-          runs(400, 5000),
-        );
-      } catch (e) {
-        if (failure) {
-          const file = keepCounterexample(`payload/properties/validator-${os}`, {
-            counterexample: failure.c,
-            why: failure.why,
-          });
-          throw new Error(`${(e as Error).message}\nshrunk counterexample kept in ${file}`);
+    it(
+      `${os}: accept/reject and the rules named`,
+      async () => {
+        const o = opts(os, 'current');
+        const seen: Record<string, number> = {};
+        let failure: { c: Case; why: string } | undefined;
+        try {
+          await check(
+            `validator-agrees/${os}`,
+            fc.property(stratified(o), (c) => {
+              const v = judge({ os, generation: 'current', payload: c.payload, task: c.task, worker });
+              const k = v.valid ? 'valid' : v.broken[0]!.stage === 'schema' ? 'schema' : v.broken[0]!.rule;
+              seen[k] = (seen[k] ?? 0) + 1;
+              const why = validatorDisagreement(v, validatePayload(c.payload, c.task, os));
+              if (why) failure = { c, why };
+              return why === null;
+            }),
+            runs(400, 5000),
+          );
+        } catch (e) {
+          if (failure) {
+            const file = keepCounterexample(`payload/properties/validator-${os}`, {
+              counterexample: failure.c,
+              why: failure.why,
+            });
+            throw new Error(`${(e as Error).message}\nshrunk counterexample kept in ${file}`);
+          }
+          throw e;
         }
-        throw e;
-      }
-      console.log(`[properties] validator-agrees/${os} strata: ${JSON.stringify(seen)}`);
-      // Every stratum was reached (otherwise the property says nothing about it), unless PROPS_STRATA chose some.
-      if (!process.env.PROPS_STRATA) expect(Object.keys(seen).length).toBeGreaterThan(10);
-    }, TIMEOUT);
+        console.log(`[properties] validator-agrees/${os} strata: ${JSON.stringify(seen)}`);
+        // Every stratum was reached (otherwise the property says nothing about it), unless PROPS_STRATA chose some.
+        if (!process.env.PROPS_STRATA) expect(Object.keys(seen).length).toBeGreaterThan(10);
+      },
+      TIMEOUT,
+    );
   }
 });
