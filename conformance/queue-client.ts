@@ -78,7 +78,9 @@ export class HarnessQueue {
 
   /** The getArtifact URL of a run's artifact. */
   artifactUrl(taskId: string, runId: number, name: string): string {
-    const path = `/task/${taskId}/runs/${runId}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}`;
+    // %27 too: hawk signs the URL as Url.parse escapes it (' → %27); sent raw, the MAC would not match.
+    const segment = (s: string) => encodeURIComponent(s).replace(/'/g, '%27');
+    const path = `/task/${taskId}/runs/${runId}/artifacts/${name.split('/').map(segment).join('/')}`;
     return this.url(path);
   }
 

@@ -17,6 +17,7 @@ import mime from 'mime-types';
 import taskcluster from 'taskcluster-client';
 import { request } from 'undici';
 import type { RunCredentials } from './queue.ts';
+import { escapedCall, needsEscapedCall } from './queue-escaped.ts';
 
 /** Current generic-worker's already-compressed extensions (a superset of 11.0.1's): uploaded as identity. */
 const ALREADY_COMPRESSED = new Set(
@@ -137,6 +138,15 @@ export class ArtifactUploader {
 
   private create(name: string, body: Record<string, unknown>): Promise<any> {
     if (this.disabled) return Promise.resolve({});
+    // An apostrophe in the name: taskcluster-client would sign another URL than it sends (queue-escaped.ts).
+    if (needsEscapedCall(name))
+      return escapedCall(
+        this.run.queue,
+        this.run.credentials,
+        'createArtifact',
+        [this.taskId, String(this.runId), name],
+        body,
+      );
     return this.run.queue.createArtifact(this.taskId, this.runId, name, body);
   }
 
@@ -191,7 +201,10 @@ export class ArtifactUploader {
         uploadId: res.uploadId,
         streamFactory: async () => source.open(),
       });
-      await this.run.queue.finishArtifact(this.taskId, String(this.runId), u.name, { uploadId: res.uploadId });
+      const params = [this.taskId, String(this.runId), u.name];
+      if (needsEscapedCall(u.name))
+        await escapedCall(this.run.queue, this.run.credentials, 'finishArtifact', params, { uploadId: res.uploadId });
+      else await this.run.queue.finishArtifact(...params, { uploadId: res.uploadId });
       return { sha256, size: source.size, encoding: 'identity' as const };
     });
   }

@@ -23,6 +23,7 @@ import { statements as payloadPorted } from './payload/from-upstream-tests.ts';
 import { statements as payloadMaxRunTime } from './payload/max-run-time.ts';
 import { statements as payloadOnExitStatus } from './payload/on-exit-status.ts';
 import { statements as payloadSchema } from './payload/schema.ts';
+import { statements as payloadValidation } from './payload/validation.ts';
 import { statements as queueApi } from './queue/api.ts';
 import { statements as queueArtifact } from './queue/artifact.ts';
 import { statements as queueClaim } from './queue/claim.ts';
@@ -89,6 +90,7 @@ const all: Statement[] = [
   ...payloadOnExitStatus,
   ...payloadFeatures,
   ...payloadPorted,
+  ...payloadValidation,
   ...taskLifecycle,
   ...logsFormat,
   ...logsArtifacts,

@@ -168,7 +168,8 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
           failure ??= e;
         };
         for (const a of list) {
-          const name = a.name ?? a.path.replace(/\\/g, '/');
+          // An empty name is no name (generic-worker artifact_feature.go FindArtifacts).
+          const name = a.name || a.path.replace(/\\/g, '/');
           const expires = a.expires ?? ctx.task.expires;
           if (ctx.reservedArtifacts.has(name)) {
             ctx.log.warn(

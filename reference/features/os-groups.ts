@@ -2,6 +2,7 @@
 // generic-worker:os-group:<provisionerId>/<workerType>/<group>. When commands run as the worker's own user
 // (no task user), that user must already be in every group (current generic-worker, insecure engine);
 // with a task user the sandbox adds the groups when it creates the user.
+import { userInfo } from 'node:os';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError } from './feature.ts';
@@ -24,7 +25,12 @@ export const osGroupsFeature: Feature<ResolvedConfig, TaskContext, TaskContext> 
           return;
         }
         if (ctx.taskUser) return;
-        const mine = ctx.platform.currentUserGroups ? await ctx.platform.currentUserGroups() : [];
+        // Not the group named as the user: current generic-worker leaves it out as "non-predictable"
+        // (os_groups_insecure.go currentUserGroups), so a task cannot count on it.
+        const self = userInfo().username;
+        const mine = (ctx.platform.currentUserGroups ? await ctx.platform.currentUserGroups() : []).filter(
+          (g) => g !== self,
+        );
         const missing = groups.filter((g) => !mine.includes(g));
         if (missing.length > 0) {
           throw new TaskError(

@@ -53,6 +53,8 @@ export const statements: Statement[] = [
       gw11('artifacts_test.go (TestConflictingFileArtifactsInPayload)'),
     ],
     generations: BOTH,
+    divergence:
+      'Holds when the two differ in content type, as in the upstream test. When they differ only in expiry the Queue takes a longer expiry second and refuses a shorter one (services/queue/src/api.js createArtifact), so the outcome follows upload order: the differential run saw v106 (concurrent uploads, artifact_feature.go) complete such a task that tc-worker (payload order) resolved malformed-payload. The property tests allow either there.',
   },
   {
     id: 'artifacts.duplicate.file-and-directory',

@@ -61,6 +61,6 @@ export const statements: Statement[] = [
     source: [feature, gw('generated_insecure_linux.go (features has no runTaskAsCurrentUser)')],
     generations: CURRENT,
     divergence:
-      "v106's insecure payload schema has no runTaskAsCurrentUser, so the refusal is a schema error; tc-worker's schema has the key and refuses it as a feature that is not enabled. Both resolve malformed-payload.",
+      "v106's insecure payload schema has no runTaskAsCurrentUser, so the refusal is a schema error; tc-worker's schema has the key and refuses it as a feature that is not enabled. Both resolve malformed-payload. With the value false the insecure v106 still refuses the payload (additional property) where tc-worker runs it, as chainOfTrust (the differential run, class gw-insecure-engine-features).",
   },
 ];

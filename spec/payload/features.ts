@@ -45,18 +45,18 @@ export const statements: Statement[] = [
     area,
     level: 'MUST',
     text: 'On POSIX without per-task users, an osGroups entry the worker cannot honour makes the payload malformed.',
-    source: [gwb('1.1'), gwb('1.2'), gw('os_groups_insecure_test.go')],
+    source: [gwb('1.1'), gwb('1.2'), gw('os_groups_insecure_test.go'), gw('os_groups_insecure.go')],
     generations: BOTH,
     platforms: ['linux', 'darwin'],
     divergence:
-      '11.0.1 rejects any non-empty osGroups by schema (maxItems 0, "Array must have at most 0 items"); current insecure accepts groups the worker user already has and rejects the rest ("task payload contains unsupported osGroups"). A group no user is in is malformed in both.',
+      '11.0.1 rejects any non-empty osGroups by schema (maxItems 0, "Array must have at most 0 items"); current insecure accepts groups the worker user already has, except the one named as the user (os_groups_insecure.go currentUserGroups: "non-predictable"), and rejects the rest ("task payload contains unsupported osGroups"). A group no user is in is malformed in both.',
   },
   {
     id: 'payload.artifact-expiry.before-deadline',
     area,
     level: 'MUST',
-    text: 'A payload artifact that expires before the task deadline makes the payload malformed.',
-    source: [gwb('1.1'), gw('payload_test.go')],
+    text: 'A payload artifact that expires more than 1 s before the task deadline makes the payload malformed (1 s is allowed for rounding).',
+    source: [gwb('1.1'), gw('payload_test.go'), gw('artifact_feature.go'), gw11('main.go')],
     generations: BOTH,
   },
   {
@@ -66,6 +66,8 @@ export const statements: Statement[] = [
     text: 'A payload artifact that expires after the task expires makes the payload malformed.',
     source: [gwb('1.1'), gw('payload_test.go')],
     generations: BOTH,
+    divergence:
+      "generic-worker allows 1 s after the task's expiry too (artifact_feature.go Start, 11.0.1 main.go), but the Queue's createArtifact refuses any later expiry with 400, on which artifacts.go classifyCreateArtifactError panics; the kit holds workers to the Queue's limit.",
   },
   {
     id: 'payload.artifact-expiry.between',

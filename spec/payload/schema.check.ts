@@ -80,11 +80,15 @@ export const commandNotEmpty = malformedWhen((p) =>
     ? 'has an empty command'
     : undefined,
 );
-export const maxRunTimeBounds = malformedWhen((p) =>
-  p.maxRunTime !== undefined && !(Number.isInteger(p.maxRunTime) && p.maxRunTime >= 1 && p.maxRunTime <= 86400)
-    ? `has maxRunTime ${JSON.stringify(p.maxRunTime)}`
-    : undefined,
-);
+// The cap: 11.0.1's schema maximum 86400; current has none and refuses more than config maxTaskRunTime (default 86400).
+export const maxRunTimeBounds: Checker = (obs, c) => {
+  const cap = obs.profile.generation === 'v11' ? 86400 : Number(c.setup?.config?.maxTaskRunTime ?? 86400);
+  return malformedWhen((p) =>
+    p.maxRunTime !== undefined && !(Number.isInteger(p.maxRunTime) && p.maxRunTime >= 1 && p.maxRunTime <= cap)
+      ? `has maxRunTime ${JSON.stringify(p.maxRunTime)} (allowed at most ${cap})`
+      : undefined,
+  )(obs, c);
+};
 export const emptyObject = malformedWhen((p) => (Object.keys(p).length === 0 ? 'is empty' : undefined));
 export const unknownFeature = malformedWhen((p) => {
   const f = Object.keys(p.features ?? {}).find((k) => !KNOWN_FEATURES.has(k));
