@@ -9,11 +9,15 @@ import { artifactUpload } from './artifact-upload.ts';
 import { backingLog } from './backing-log.ts';
 import type { BenchOptions, BenchResult } from './common.ts';
 import { queueRoundtrip } from './queue-roundtrip.ts';
+import { idleRss, startup, taskOverhead } from './startup.ts';
 
 const BENCHMARKS: Record<string, (opts: BenchOptions) => Promise<BenchResult>> = {
   'artifact-upload': artifactUpload,
   'backing-log': backingLog,
   'queue-roundtrip': queueRoundtrip,
+  startup,
+  'task-overhead': taskOverhead,
+  'idle-rss': idleRss,
 };
 
 function benchName(value: string, previous: string[] = []): string[] {
