@@ -1,9 +1,12 @@
 // Loads the JSON Schemas in schemas/ and compiles them with ajv (draft-06, like Taskcluster's own schemas).
+// ajv (about 60 modules) is required on the first compile rather than imported with this module, so the
+// commands that only read schemas (--help, show-payload-schema) never load it.
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import draft6 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { OsName } from './platform/platform.ts';
+
+const require = createRequire(import.meta.url);
 
 const schemasDir = new URL('../schemas/', import.meta.url);
 
@@ -17,10 +20,10 @@ export function payloadSchemaPath(os: OsName): string {
 }
 
 export function newAjv(opts: { useDefaults?: boolean } = {}): Ajv {
+  const { Ajv } = require('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false });
-  ajv.addMetaSchema(draft6);
-  // ajv-formats is CommonJS; depending on interop its function is the module or its `default`.
-  const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (a: Ajv) => void;
+  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
+  const addFormats = require('ajv-formats') as (a: Ajv) => void;
   addFormats(ajv);
   // Descriptive extension keywords used in our schemas.
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
