@@ -132,7 +132,7 @@ async function run(configFile: string): Promise<void> {
 
 async function newOpenPgpKeypair(file: string): Promise<void> {
   try {
-    const openpgp = await import('openpgp');
+    const openpgp = (await import('./chain-of-trust/openpgp.ts')).loadOpenpgp();
     const { privateKey, publicKey } = await openpgp.generateKey({
       type: 'ecc',
       curve: 'ed25519Legacy',

@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 // openpgp and taskcluster-client load when a verification runs: the chain-of-trust feature imports this
 // module for the artifact names only.
 import type * as openpgp from 'openpgp';
+import { loadOpenpgp } from './openpgp.ts';
 import type { TcCredentials } from 'taskcluster-client';
 import type { Certificate } from './certificate.ts';
 import { ed25519PublicKeyFromBase64 } from './keys.ts';
@@ -107,7 +108,7 @@ async function verifiedCertificateText(o: VerifyOptions, q: QueueClient, runId: 
     return json.toString('utf8');
   }
   if (o.openpgpPublicKey !== undefined) {
-    const pgp = await import('openpgp');
+    const pgp = loadOpenpgp();
     let key: openpgp.PublicKey;
     try {
       key = await pgp.readKey({ armoredKey: o.openpgpPublicKey });
