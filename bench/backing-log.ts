@@ -58,7 +58,7 @@ interface WorkerRun {
 export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
   // The task and the baseline are shell pipelines; the reference worker's Windows path is not benchmarked.
   if (process.platform === 'win32') throw new Error('backing-log needs /bin/sh (not on Windows)');
-  const bytes = (opts.quick ? 16 : 200) * MiB;
+  const bytes = (opts.quick ? 16 : 1024) * MiB;
   const tmp = tempDir('log');
   const mock = await startMockServices({ claimTimeoutSeconds: 1200, longPollMs: 200 });
   try {

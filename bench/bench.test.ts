@@ -15,6 +15,13 @@ function bench(...args: string[]) {
   return spawnSync(process.execPath, [runTs, ...args], { encoding: 'utf8', timeout: 90_000 });
 }
 
+/** Without GENERIC_WORKER_BIN: the generic-worker column is skipped with one line. */
+function benchWithoutGw(...args: string[]) {
+  const env = { ...process.env };
+  delete env.GENERIC_WORKER_BIN;
+  return spawnSync(process.execPath, [runTs, ...args], { encoding: 'utf8', timeout: 120_000, env });
+}
+
 const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
 describe('npm run bench', () => {
@@ -48,6 +55,34 @@ describe('npm run bench', () => {
       }
     }
     expect(b.rssGrowthScaling.sizeRatio).toBe(4);
+  });
+
+  it('startup, task-overhead, idle-rss, conformance-suite: figures against the floor, generic-worker skipped', () => {
+    const out = join(dir, 'workers.json');
+    const only = [
+      'startup',
+      'task-overhead',
+      'conformance-suite',
+      ...(process.platform === 'linux' ? ['idle-rss'] : []),
+    ];
+    const r = benchWithoutGw('--quick', '--only', only.join(','), '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('generic-worker column skipped: GENERIC_WORKER_BIN is not set');
+    const b = JSON.parse(readFileSync(out, 'utf8')).benchmarks;
+    expect(Object.keys(b).sort()).toEqual([...only].sort());
+    for (const name of only) {
+      expect(b[name].metric).toMatch(/physical floor/);
+      expect(positive(b[name].ratio)).toBe(true);
+      expect(b[name].ratios.vsGenericWorker).toBeUndefined();
+    }
+    const s = b.startup.subject;
+    expect(positive(s.versionMs) && positive(s.firstClaimMs) && positive(s.oneTaskMs)).toBe(true);
+    expect(s.firstClaimMs).toBeLessThan(s.oneTaskMs);
+    expect(b['task-overhead'].subject.tasks).toBe(3);
+    expect(positive(b['task-overhead'].baseline.floor.perTaskMs)).toBe(true);
+    expect(b['conformance-suite'].subject.notPassing).toEqual([]);
+    expect(b['conformance-suite'].subject.cases).toBeGreaterThan(5);
+    if (b['idle-rss']) expect(positive(b['idle-rss'].subject.rssMiB)).toBe(true);
   });
 
   it('an unknown benchmark name is a usage error naming the known ones', () => {

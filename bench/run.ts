@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { artifactUpload } from './artifact-upload.ts';
 import { backingLog } from './backing-log.ts';
 import type { BenchOptions, BenchResult } from './common.ts';
+import { conformanceSuite } from './conformance-suite.ts';
 import { queueRoundtrip } from './queue-roundtrip.ts';
 import { idleRss, startup, taskOverhead } from './startup.ts';
 
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (opts: BenchOptions) => Promise<BenchResult>> =
   startup,
   'task-overhead': taskOverhead,
   'idle-rss': idleRss,
+  'conformance-suite': conformanceSuite,
 };
 
 function benchName(value: string, previous: string[] = []): string[] {

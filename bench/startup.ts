@@ -180,7 +180,8 @@ export async function idleRss(opts: BenchOptions): Promise<BenchResult> {
   if (process.platform !== 'linux') throw new Error('idle-rss reads /proc/<pid>/status (Linux only)');
   const list = subjects(opts.log);
   const n = opts.quick ? 1 : 3;
-  const atMs = 4000;
+  // 4 s as the issue measured it; quick runs (the test) only check the figure is taken.
+  const atMs = opts.quick ? 1500 : 4000;
   const wb = await WorkerBench.start();
   try {
     const bare: number[] = [];

@@ -12,7 +12,9 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import taskcluster from 'taskcluster-client';
 import { type MockServices, startMockServices } from '../mocks/index.ts';
-import { createTask, PROVISIONER, round, tempDir } from './common.ts';
+import { createTask, median, PROVISIONER, tempDir } from './common.ts';
+
+export { median };
 
 const workerBin = fileURLToPath(new URL('../bin/tc-worker.js', import.meta.url));
 const rttChild = fileURLToPath(new URL('./rtt-child.ts', import.meta.url));
@@ -277,11 +279,3 @@ export class WorkerBench {
     return JSON.parse(out).meanMs;
   }
 }
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-export { round };
