@@ -85,6 +85,19 @@ describe('npm run bench', () => {
     if (b['idle-rss']) expect(positive(b['idle-rss'].subject.rssMiB)).toBe(true);
   });
 
+  it.runIf(process.platform === 'linux')('client-cost: each client candidate measured, the chosen one named', () => {
+    const out = join(dir, 'cc.json');
+    const r = bench('--quick', '--only', 'client-cost', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const b = JSON.parse(readFileSync(out, 'utf8')).benchmarks['client-cost'];
+    expect(positive(b.ratio)).toBe(true);
+    expect(Object.keys(b.candidates)).toContain('taskcluster-client Queue');
+    for (const f of Object.values(b.candidates) as Array<{ answerMs: number; rssMiB: number }>) {
+      expect(positive(f.answerMs) && positive(f.rssMiB)).toBe(true);
+    }
+    expect(b.subject).toEqual(b.candidates['reference/queue.ts']);
+  });
+
   it('an unknown benchmark name is a usage error naming the known ones', () => {
     const r = bench('--only', 'nope');
     expect(r.status).toBe(2);

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { artifactUpload } from './artifact-upload.ts';
 import { backingLog } from './backing-log.ts';
 import type { BenchOptions, BenchResult } from './common.ts';
+import { clientCost } from './client-cost.ts';
 import { conformanceSuite } from './conformance-suite.ts';
 import { queueRoundtrip } from './queue-roundtrip.ts';
 import { idleRss, startup, taskOverhead } from './startup.ts';
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, (opts: BenchOptions) => Promise<BenchResult>> =
   'task-overhead': taskOverhead,
   'idle-rss': idleRss,
   'conformance-suite': conformanceSuite,
+  'client-cost': clientCost,
 };
 
 function benchName(value: string, previous: string[] = []): string[] {
