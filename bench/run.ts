@@ -53,11 +53,15 @@ const names = opts.only ?? Object.keys(BENCHMARKS);
 const results: BenchResult[] = [];
 const errors: Array<{ name: string; error: string }> = [];
 const started = Date.now();
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+const loadAtStart = load();
 for (const name of names) {
   process.stderr.write(`== ${name}${opts.quick ? ' (quick)' : ''}\n`);
   try {
+    // The machine is shared: each figure carries the load average (1, 5, 15 min) it was measured under.
+    const loadBefore = load();
     const r = await BENCHMARKS[name]({ quick: opts.quick, log: (l) => process.stderr.write(`   ${l}\n`) });
-    results.push(r);
+    results.push({ ...r, loadavg: { before: loadBefore, after: load() } });
     process.stdout.write(`${name}: ratio ${r.ratio} (${r.metric})\n`);
     process.stdout.write(`  baseline ${JSON.stringify(r.baseline)}\n  subject  ${JSON.stringify(r.subject)}\n`);
     for (const [k, v] of Object.entries(r)) {
@@ -81,7 +85,8 @@ const report = {
     arch: process.arch,
     cpus: cpus().length,
     // Other work on the machine moves absolute figures; ratios taken in the same run move much less.
-    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    loadavgAtStart: loadAtStart,
+    loadavg: load(),
   },
   benchmarks: Object.fromEntries(results.map((r) => [r.name, r])),
   errors,
