@@ -1,5 +1,5 @@
 // Benchmark 8: what each way of making the worker's Taskcluster calls costs a fresh process, the measurement
-// behind decisions/0003-start-up-cost.md. Each candidate runs in its own `node` (the worker's V8 settings:
+// behind decisions/0004-start-up-cost.md. Each candidate runs in its own `node` (the worker's V8 settings:
 // TurboFan off) and makes one Hawk-signed claimWork POST to a loopback JSON server; the figures are the time
 // from process start to the answer and VmRSS 2 s later. Baseline: the same POST with node:http and no
 // signing (the least any Node client can cost). Candidates: taskcluster-client's Queue (there are no

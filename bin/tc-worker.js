@@ -2,7 +2,7 @@
 // Entry shim: Node 22 runs the TypeScript source directly (see decisions/0001-architecture.md); ts-cache.js
 // first keeps the stripped sources so a warm start need not load the type stripper.
 //
-// Two V8 settings, set before any of the worker's code runs (decisions/0003-start-up-cost.md): TurboFan off
+// Two V8 settings, set before any of the worker's code runs (decisions/0004-start-up-cost.md): TurboFan off
 // (the worker's hot paths are native: pipes, files, zlib, hashing, HTTP; Sparkplug and Maglev still
 // compile JS), because the few functions it optimised during start-up cost ~10 MiB of RSS and CPU time on
 // a busy machine; and a young generation that does not grow past its initial 1 MiB semi-spaces, since the

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import { httpRequest, type RunCredentials } from './queue.ts';
 
-// Loaded when first needed (decisions/0003-start-up-cost.md): the MIME database is a 200 kB JSON parse, and
+// Loaded when first needed (decisions/0004-start-up-cost.md): the MIME database is a 200 kB JSON parse, and
 // taskcluster-client (object artifacts only) a quarter second and ~45 MiB.
 const require = createRequire(import.meta.url);
 let mimeTypes: typeof import('mime-types') | undefined;

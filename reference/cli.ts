@@ -3,7 +3,7 @@
 // every config property, generated from schemas/config.schema.json so help and validation cannot drift.
 // Only what every command needs is imported here; each command's action imports the rest when it runs, so
 // `--version` or `--help` does not load the worker, and `run` does not load key generation or install targets
-// (decisions/0003-start-up-cost.md).
+// (decisions/0004-start-up-cost.md).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';

@@ -2,7 +2,7 @@
 // createArtifact, finishArtifact and artifact URLs; purge-cache purgeRequests; worker-manager
 // shouldWorkerTerminate), Hawk-signed with `hawk` exactly as taskcluster-client signs them and sent with
 // node:http. taskcluster-client itself costs a start-up 0.25 s and ~45 MiB (got, every service's API
-// reference); decisions/0003-start-up-cost.md has the measurements and the choice. Each call keeps
+// reference); decisions/0004-start-up-cost.md has the measurements and the choice. Each call keeps
 // taskcluster-client's contract: URLs from the root URL (taskcluster-lib-urls, as it uses), retries of 5xx and network errors with its backoff (5 retries,
 // 100 ms × 2^attempt ± 25 %, at most 30 s), a 30 s timeout per attempt, no redirects followed, errors
 // carrying `statusCode`, `code` and `body`, and a JSON answer (undefined when there is none).

@@ -3,7 +3,7 @@
 // commands that only read schemas (--help, show-payload-schema) never load it. Under the bins, a compiled
 // validator is also kept as ajv's standalone code in the private cache bin/ts-cache.js set up, keyed by the
 // schema text, the options and the ajv versions: a warm start runs that code instead of generating it
-// again, which is most of a start-up's CPU time and ~15 MiB of its memory (decisions/0003-start-up-cost.md).
+// again, which is most of a start-up's CPU time and ~15 MiB of its memory (decisions/0004-start-up-cost.md).
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

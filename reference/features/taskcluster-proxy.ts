@@ -117,7 +117,7 @@ class ProxyTask implements TaskFeature {
     headers.authorization = hawkHeader(target, method, ctx.credentials.credentials, ctx.task.scopes ?? []);
     const hasBody = !['GET', 'HEAD'].includes(method);
     try {
-      // undici loads with the first proxied request, not with the worker (decisions/0003-start-up-cost.md).
+      // undici loads with the first proxied request, not with the worker (decisions/0004-start-up-cost.md).
       const { request } = await import('undici');
       const up = await request(target, { method: method as 'GET', headers, body: hasBody ? req : undefined });
       const out: Record<string, string | string[]> = {};

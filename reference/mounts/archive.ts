@@ -13,7 +13,7 @@ import type * as yauzl from 'yauzl';
 import { assertNoEscapingLinks, linkEscapes, resolveInside, UnsafePathError } from './paths.ts';
 
 // The decoders are required with the first archive of their kind, not with the worker: xz-decompress
-// instantiates WebAssembly and yauzl and node-tar are dozens of modules (decisions/0003-start-up-cost.md).
+// instantiates WebAssembly and yauzl and node-tar are dozens of modules (decisions/0004-start-up-cost.md).
 const require = createRequire(import.meta.url);
 const lib = {
   tar: () => require('tar') as typeof import('tar'),
