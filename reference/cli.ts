@@ -91,7 +91,14 @@ async function run(configFile: string): Promise<void> {
   } catch (e) {
     fail(e);
   }
-  const [{ default: pino }, { Worker }] = await Promise.all([import('pino'), import('./worker.ts')]);
+  const [{ default: pino }, { Worker }] = await Promise.all([
+    import('pino'),
+    import('./worker.ts'),
+    // A worker configured for object artifacts loads taskcluster-client (artifact-upload.ts uses it for them)
+    // before it claims anything: evaluating it holds the event loop for most of a second, more on a busy
+    // machine, which in the middle of a task could hold a reclaim past a short claim.
+    config.createObjectArtifacts ? import('taskcluster-client') : undefined,
+  ]);
   const logger = pino(
     { name: 'tc-worker', base: { workerId: config.workerId } },
     pino.destination({ fd: 2, sync: true }),
