@@ -72,7 +72,10 @@ describe('npm run bench', () => {
     expect(Object.keys(b).sort()).toEqual([...only].sort());
     for (const name of only) {
       expect(b[name].metric).toMatch(/physical floor/);
-      expect(positive(b[name].ratio)).toBe(true);
+      // task-overhead is a difference of two wall times, (T(4) − T(1)) / 3 at --quick: on a loaded machine it
+      // can come out below zero, so the test only checks it was taken (the figures are the benchmark's job).
+      if (name === 'task-overhead') expect(Number.isFinite(b[name].ratio)).toBe(true);
+      else expect(positive(b[name].ratio)).toBe(true);
       expect(b[name].ratios.vsGenericWorker).toBeUndefined();
     }
     const s = b.startup.subject;
