@@ -81,6 +81,7 @@ async function readSmallBody(req: IncomingMessage, limit: number): Promise<strin
 class ProxyTask implements TaskFeature {
   private readonly ctx: TaskContext;
   private server: Server | undefined;
+  private undici: typeof import('undici') | undefined;
 
   constructor(ctx: TaskContext) {
     this.ctx = ctx;
@@ -117,8 +118,7 @@ class ProxyTask implements TaskFeature {
     headers.authorization = hawkHeader(target, method, ctx.credentials.credentials, ctx.task.scopes ?? []);
     const hasBody = !['GET', 'HEAD'].includes(method);
     try {
-      // undici loads with the first proxied request, not with the worker (decisions/0004-start-up-cost.md).
-      const { request } = await import('undici');
+      const { request } = this.undici!;
       const up = await request(target, { method: method as 'GET', headers, body: hasBody ? req : undefined });
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
@@ -136,6 +136,10 @@ class ProxyTask implements TaskFeature {
 
   async start(): Promise<void> {
     const { ctx } = this;
+    // undici loads with the first task that uses the proxy, not with the worker (decisions/0004-start-up-cost.md),
+    // and as the task starts rather than at its first request: evaluating it holds the event loop, and at the
+    // start of a claim there is the most time before the reclaim is due.
+    this.undici = await import('undici');
     // getBuiltinModule: an ES import of node:http would load Node's bundled undici for its WebSocket export.
     const server = process.getBuiltinModule('node:http').createServer((req, res) => {
       this.handle(req, res).catch(() => res.destroy());
