@@ -2,7 +2,7 @@
 // Queue (numberOfTasksToRun 1): the output goes to the backing log on disk, which is gzipped and uploaded as
 // public/logs/live_backing.log. Baseline: the same command redirected straight to a file. The worker's peak
 // RSS with a large log is set against its peak with a tiny one, to show the log is never held in memory.
-import { writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,10 +28,15 @@ const LINE = 'tc-worker-kit backing log benchmark: the quick brown fox jumps ove
 
 const command = (bytes: number) => `yes '${LINE}' | head -c ${bytes}`;
 
-/** Decoded length of a gzip-encoded artifact, counted while streaming it from the store. */
-async function decodedLength(url: string): Promise<number> {
+/**
+ * Decoded length of a gzip-encoded artifact. The body is saved to `scratch` at the speed the store sends it,
+ * then decoded from there: read while decoding 1 GiB, the client paused for seconds, and the mock's loopback
+ * server (keepAliveTimeout 1 s once it has written the response) closed the socket before the last bytes.
+ */
+async function decodedLength(url: string, scratch: string): Promise<number> {
   const res = await request(url);
   if (res.statusCode !== 200) throw new Error(`GET log answered HTTP ${res.statusCode}`);
+  await pipeline(res.body, createWriteStream(scratch));
   let n = 0;
   const count = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -39,8 +44,12 @@ async function decodedLength(url: string): Promise<number> {
       cb();
     },
   });
-  if (res.headers['content-encoding'] === 'gzip') await pipeline(res.body, createGunzip(), count);
-  else await pipeline(res.body, count);
+  try {
+    if (res.headers['content-encoding'] === 'gzip') await pipeline(createReadStream(scratch), createGunzip(), count);
+    else await pipeline(createReadStream(scratch), count);
+  } finally {
+    rmSync(scratch, { force: true });
+  }
   return n;
 }
 
@@ -58,7 +67,7 @@ interface WorkerRun {
 export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
   // The task and the baseline are shell pipelines; the reference worker's Windows path is not benchmarked.
   if (process.platform === 'win32') throw new Error('backing-log needs /bin/sh (not on Windows)');
-  const bytes = (opts.quick ? 16 : 200) * MiB;
+  const bytes = (opts.quick ? 16 : 1024) * MiB;
   const tmp = tempDir('log');
   const mock = await startMockServices({ claimTimeoutSeconds: 1200, longPollMs: 200 });
   try {
@@ -99,7 +108,7 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
       const run = status.runs.at(-1);
       if (run?.state !== 'completed') throw new Error(`bench task ended ${run?.state}/${run?.reasonResolved}`);
       const art = await admin.artifact(taskId, String(run.runId), 'public/logs/live_backing.log');
-      const logBytes = await decodedLength(art.url);
+      const logBytes = await decodedLength(art.url, join(tmp.dir, `log-${n}.gz`));
       // The log holds every byte the command printed plus the worker's own header and footer lines.
       if (logBytes < outBytes) throw new Error(`backing log has ${logBytes} bytes, the command printed ${outBytes}`);
       const put = mock.trace.entries().find((e) => e.route === 'storePut' && e.taskId === taskId && e.status === 200);

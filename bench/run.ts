@@ -8,12 +8,20 @@ import { Command, InvalidArgumentError } from 'commander';
 import { artifactUpload } from './artifact-upload.ts';
 import { backingLog } from './backing-log.ts';
 import type { BenchOptions, BenchResult } from './common.ts';
+import { clientCost } from './client-cost.ts';
+import { conformanceSuite } from './conformance-suite.ts';
 import { queueRoundtrip } from './queue-roundtrip.ts';
+import { idleRss, startup, taskOverhead } from './startup.ts';
 
 const BENCHMARKS: Record<string, (opts: BenchOptions) => Promise<BenchResult>> = {
   'artifact-upload': artifactUpload,
   'backing-log': backingLog,
   'queue-roundtrip': queueRoundtrip,
+  startup,
+  'task-overhead': taskOverhead,
+  'idle-rss': idleRss,
+  'conformance-suite': conformanceSuite,
+  'client-cost': clientCost,
 };
 
 function benchName(value: string, previous: string[] = []): string[] {
@@ -45,11 +53,15 @@ const names = opts.only ?? Object.keys(BENCHMARKS);
 const results: BenchResult[] = [];
 const errors: Array<{ name: string; error: string }> = [];
 const started = Date.now();
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+const loadAtStart = load();
 for (const name of names) {
   process.stderr.write(`== ${name}${opts.quick ? ' (quick)' : ''}\n`);
   try {
+    // The machine is shared: each figure carries the load average (1, 5, 15 min) it was measured under.
+    const loadBefore = load();
     const r = await BENCHMARKS[name]({ quick: opts.quick, log: (l) => process.stderr.write(`   ${l}\n`) });
-    results.push(r);
+    results.push({ ...r, loadavg: { before: loadBefore, after: load() } });
     process.stdout.write(`${name}: ratio ${r.ratio} (${r.metric})\n`);
     process.stdout.write(`  baseline ${JSON.stringify(r.baseline)}\n  subject  ${JSON.stringify(r.subject)}\n`);
     for (const [k, v] of Object.entries(r)) {
@@ -73,7 +85,8 @@ const report = {
     arch: process.arch,
     cpus: cpus().length,
     // Other work on the machine moves absolute figures; ratios taken in the same run move much less.
-    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    loadavgAtStart: loadAtStart,
+    loadavg: load(),
   },
   benchmarks: Object.fromEntries(results.map((r) => [r.name, r])),
   errors,

@@ -8,16 +8,18 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
-import mime from 'mime-types';
-import taskcluster from 'taskcluster-client';
-import { request } from 'undici';
-import type { RunCredentials } from './queue.ts';
-import { escapedCall, needsEscapedCall } from './queue-escaped.ts';
+import { httpRequest, type RunCredentials } from './queue.ts';
+
+// Loaded when first needed (decisions/0004-start-up-cost.md): the MIME database is a 200 kB JSON parse, and
+// taskcluster-client (object artifacts only) a quarter second and ~45 MiB.
+const require = createRequire(import.meta.url);
+let mimeTypes: typeof import('mime-types') | undefined;
 
 /** Current generic-worker's already-compressed extensions (a superset of 11.0.1's): uploaded as identity. */
 const ALREADY_COMPRESSED = new Set(
@@ -46,7 +48,8 @@ const CUSTOM_TYPES: Record<string, string> = { '.log': 'text/plain', '.jsonl': '
 export function guessContentType(path: string): string {
   const ext = extname(path).toLowerCase();
   if (CUSTOM_TYPES[ext]) return CUSTOM_TYPES[ext];
-  const type = mime.lookup(path);
+  mimeTypes ??= require('mime-types') as typeof import('mime-types');
+  const type = mimeTypes.lookup(path);
   if (!type) return 'application/octet-stream';
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
@@ -138,15 +141,6 @@ export class ArtifactUploader {
 
   private create(name: string, body: Record<string, unknown>): Promise<any> {
     if (this.disabled) return Promise.resolve({});
-    // An apostrophe in the name: taskcluster-client would sign another URL than it sends (queue-escaped.ts).
-    if (needsEscapedCall(name))
-      return escapedCall(
-        this.run.queue,
-        this.run.credentials,
-        'createArtifact',
-        [this.taskId, String(this.runId), name],
-        body,
-      );
     return this.run.queue.createArtifact(this.taskId, this.runId, name, body);
   }
 
@@ -190,6 +184,7 @@ export class ArtifactUploader {
         expires: u.expires,
         contentLength: source.size,
       });
+      const { default: taskcluster } = await import('taskcluster-client');
       const object = new taskcluster.Object({ rootUrl: this.run.rootUrl, credentials: res.credentials });
       await taskcluster.upload({
         projectId: res.projectId,
@@ -201,10 +196,7 @@ export class ArtifactUploader {
         uploadId: res.uploadId,
         streamFactory: async () => source.open(),
       });
-      const params = [this.taskId, String(this.runId), u.name];
-      if (needsEscapedCall(u.name))
-        await escapedCall(this.run.queue, this.run.credentials, 'finishArtifact', params, { uploadId: res.uploadId });
-      else await this.run.queue.finishArtifact(...params, { uploadId: res.uploadId });
+      await this.run.queue.finishArtifact(this.taskId, String(this.runId), u.name, { uploadId: res.uploadId });
       return { sha256, size: source.size, encoding: 'identity' as const };
     });
   }
@@ -255,8 +247,13 @@ export class ArtifactUploader {
             // Uncompressed, the bytes sent are the data: hash them on the way (each attempt afresh).
             const hash = sha256 === undefined ? createHash('sha256') : undefined;
             const stream = hash ? body.open().pipe(hashing(hash)) : body.open();
-            const put = await request(res.putUrl, { method: 'PUT', headers, body: stream });
-            await put.body.dump();
+            const put = await httpRequest(res.putUrl, {
+              method: 'PUT',
+              headers,
+              body: stream,
+              readBody: false,
+              idleTimeoutMs: 300_000,
+            });
             // 400 is retried too: S3 answers it for transient upload problems (generic-worker bug 1394557).
             if (put.statusCode >= 200 && put.statusCode < 300) {
               return { sha256: sha256 ?? hash!.digest('hex'), size: source.size, encoding };

@@ -1,26 +1,18 @@
 // `tc-worker`: generic-worker's command line (generic-worker-behaviour.md §6.2) with commander.
 // Every failure ends with one of the documented exit codes (exit-codes.ts); `--help` lists all of them and
 // every config property, generated from schemas/config.schema.json so help and validation cannot drift.
+// Only what every command needs is imported here; each command's action imports the rest when it runs, so
+// `--version` or `--help` does not load the worker, and `run` does not load key generation or install targets
+// (decisions/0004-start-up-cost.md).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import pino from 'pino';
-import { runVerifyCot } from './chain-of-trust/verify.ts';
 import { configProperties, loadConfig } from './config.ts';
 import { ExitCode, ExitError, exitCodeTable } from './exit-codes.ts';
 import { CurrentUserPlatform, currentOs } from './platform/current-user.ts';
-import { hostOs, platformFor, WindowsPlatform } from './platform/index.ts';
-import { prepareNextUser, windowsBoot } from './platform/windows/lifecycle.ts';
-import {
-  grantWinstaTarget,
-  installServiceTarget,
-  launchAgentConfigTarget,
-  launchAgentPlistTarget,
-  type TargetResult,
-} from './platform/windows/targets.ts';
-import { payloadSchemaPath, readSchema } from './schemas.ts';
+import type { WindowsPlatform } from './platform/windows.ts';
+import type { TargetResult } from './platform/windows/targets.ts';
 import { VERSION } from './version.ts';
-import { Worker } from './worker.ts';
 
 function wrap(text: string, width: number, indent: string): string {
   const words = text.split(/\s+/).filter(Boolean);
@@ -99,17 +91,30 @@ async function run(configFile: string): Promise<void> {
   } catch (e) {
     fail(e);
   }
+  const [{ default: pino }, { Worker }] = await Promise.all([
+    import('pino'),
+    import('./worker.ts'),
+    // A worker configured for object artifacts loads taskcluster-client (artifact-upload.ts uses it for them)
+    // before it claims anything: evaluating it holds the event loop for most of a second, more on a busy
+    // machine, which in the middle of a task could hold a reclaim past a short claim.
+    config.createObjectArtifacts ? import('taskcluster-client') : undefined,
+  ]);
   const logger = pino(
     { name: 'tc-worker', base: { workerId: config.workerId } },
     pino.destination({ fd: 2, sync: true }),
   );
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
   // Windows always uses its platform: commands run through generic-worker's wrapper batch scripts.
-  const platform = config.runTasksAsCurrentUser && os !== 'windows' ? new CurrentUserPlatform() : platformFor(hostOs());
+  const platform =
+    config.runTasksAsCurrentUser && os !== 'windows'
+      ? new CurrentUserPlatform()
+      : await import('./platform/index.ts').then((m) => m.platformFor(m.hostOs()));
   // Windows multiuser: one task user, and so one task, per boot (platform/windows/lifecycle.ts).
-  const windowsCycle = platform instanceof WindowsPlatform && !config.runTasksAsCurrentUser;
-  if (windowsCycle) {
-    const boot = await windowsBoot(platform, config, logger).catch((e) => fail(e));
+  // (platformFor gives every Windows worker that does not run tasks as itself a WindowsPlatform.)
+  const windowsCycle = platform.os === 'windows' && !config.runTasksAsCurrentUser;
+  const lifecycle = windowsCycle ? await import('./platform/windows/lifecycle.ts') : undefined;
+  if (lifecycle) {
+    const boot = await lifecycle.windowsBoot(platform as WindowsPlatform, config, logger).catch((e) => fail(e));
     if ('exitCode' in boot) {
       logger.info({ exitCode: boot.exitCode }, 'worker exiting');
       process.exit(boot.exitCode);
@@ -121,8 +126,8 @@ async function run(configFile: string): Promise<void> {
   let code: number;
   try {
     code = await worker.run();
-    if (windowsCycle && code === ExitCode.TASKS_COMPLETE)
-      code = (await prepareNextUser(platform, config, logger)).exitCode;
+    if (lifecycle && code === ExitCode.TASKS_COMPLETE)
+      code = (await lifecycle.prepareNextUser(platform as WindowsPlatform, config, logger)).exitCode;
   } catch (e) {
     logger.error({ err: (e as Error)?.stack ?? String(e) }, 'internal error: worker cannot continue');
     if (config.shutdownMachineOnInternalError) await platform.shutdown('tc-worker internal error').catch(() => {});
@@ -134,7 +139,7 @@ async function run(configFile: string): Promise<void> {
 
 async function newOpenPgpKeypair(file: string): Promise<void> {
   try {
-    const openpgp = await import('openpgp');
+    const openpgp = (await import('./chain-of-trust/openpgp.ts')).loadOpenpgp();
     const { privateKey, publicKey } = await openpgp.generateKey({
       type: 'ecc',
       curve: 'ed25519Legacy',
@@ -185,7 +190,8 @@ export function buildProgram(): Command {
   program
     .command('show-payload-schema')
     .description('Prints the JSON Schema task payloads are validated with on this platform.')
-    .action(() => {
+    .action(async () => {
+      const { payloadSchemaPath, readSchema } = await import('./schemas.ts');
       process.stdout.write(`${JSON.stringify(readSchema(payloadSchemaPath(currentOs())), null, 2)}\n`);
     });
 
@@ -216,6 +222,7 @@ export function buildProgram(): Command {
     .option('--config <CONFIG-FILE>', 'Config file the installed service uses.', 'generic-worker.config')
     .option('--dry-run', 'Print the commands and files it would run and write, one JSON line each, on any OS.')
     .action(async (what: string, opts) => {
+      const { installServiceTarget } = await import('./platform/windows/targets.ts');
       report(await installServiceTarget({ what, ...opts, dryRun: Boolean(opts.dryRun), os: currentOs() }));
     });
 
@@ -225,6 +232,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--sid <SID>', 'SID to grant access to, e.g. S-1-5-5-0-41431533.').makeOptionMandatory())
     .option('--dry-run', 'Print the commands and files it would run and write, one JSON line each, on any OS.')
     .action(async (opts) => {
+      const { grantWinstaTarget } = await import('./platform/windows/targets.ts');
       report(await grantWinstaTarget({ sid: opts.sid, dryRun: Boolean(opts.dryRun), os: currentOs() }));
     });
 
@@ -235,7 +243,8 @@ export function buildProgram(): Command {
     .option('--config <CONFIG-FILE>', 'Config file the agent runs with.', '/etc/generic-worker.config')
     .requiredOption('--working-directory <DIR>', "The worker user's home: tasks and the signing key live there.")
     .option('--output <FILE>', 'Write the plist here instead of printing it.')
-    .action((opts) => {
+    .action(async (opts) => {
+      const { launchAgentPlistTarget } = await import('./platform/windows/targets.ts');
       report(launchAgentPlistTarget(opts));
     });
 
@@ -252,7 +261,8 @@ export function buildProgram(): Command {
     .option('--livelog-secret <SECRET>', 'Live log secret (generic-worker 11).', randomBytes(12).toString('hex'))
     .option('--public-ip <IP>', 'Public IPv4 address (generic-worker 11 requires one).', '127.0.0.1')
     .option('--output <FILE>', 'Write the config here instead of printing it.')
-    .action((opts) => {
+    .action(async (opts) => {
+      const { launchAgentConfigTarget } = await import('./platform/windows/targets.ts');
       report(
         launchAgentConfigTarget({
           clientId: opts.clientId,
@@ -281,6 +291,7 @@ export function buildProgram(): Command {
       'base64 ed25519 public key (or a file holding it): checks public/chain-of-trust.json.sig.',
     )
     .action(async (opts) => {
+      const { runVerifyCot } = await import('./chain-of-trust/verify.ts');
       process.exitCode = await runVerifyCot(opts);
     });
 

@@ -3,9 +3,8 @@
 // check runs only when config `deploymentId` is set (a managed worker), at most every
 // checkForNewDeploymentEverySecs, against worker-manager at <rootURL>/api/worker-manager/v1 or at
 // `provisionerBaseURL` when given. Errors are logged and ignored: only an explicit answer stops the worker.
-import { request } from 'undici';
 import type { ResolvedConfig } from './config.ts';
-import { hawkHeader, permanentCredentials } from './queue.ts';
+import { hawkHeader, httpRequest, permanentCredentials } from './queue.ts';
 
 export function shouldTerminateUrl(cfg: ResolvedConfig): string {
   const base = (cfg.provisionerBaseURL || `${cfg.rootUrl}/api/worker-manager/v1`).replace(/\/+$/, '');
@@ -17,12 +16,13 @@ export function shouldTerminateUrl(cfg: ResolvedConfig): string {
 export async function askShouldTerminate(cfg: ResolvedConfig): Promise<boolean> {
   const url = shouldTerminateUrl(cfg);
   const header = hawkHeader(url, 'GET', permanentCredentials(cfg));
-  const res = await request(url, { method: 'GET', headers: { authorization: header, accept: 'application/json' } });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw new Error(`should-terminate answered HTTP ${res.statusCode}`);
-  }
-  const body = (await res.body.json()) as { terminate?: unknown };
+  const res = await httpRequest(url, {
+    method: 'GET',
+    headers: { authorization: header, accept: 'application/json' },
+    idleTimeoutMs: 300_000,
+  });
+  if (res.statusCode !== 200) throw new Error(`should-terminate answered HTTP ${res.statusCode}`);
+  const body = JSON.parse(res.body) as { terminate?: unknown };
   return body.terminate === true;
 }
 

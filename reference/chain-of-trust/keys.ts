@@ -3,7 +3,9 @@
 // fixed DER prefixes of PKCS#8 / SPKI for Ed25519 (RFC 8410), so no hand-rolled crypto is involved.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import * as openpgp from 'openpgp';
+// openpgp (a 1.6 MB bundle) loads with the first OpenPGP key, not with the worker.
+import type * as openpgp from 'openpgp';
+import { loadOpenpgp } from './openpgp.ts';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -60,7 +62,8 @@ export async function loadOpenpgpPrivateKey(file: string): Promise<openpgp.Priva
     throw new KeyError(`Was not able to open chain of trust signing key file '${file}': ${(err as Error).message}`);
   }
   try {
-    const key = await openpgp.readPrivateKey({ armoredKey: text });
+    const pgp = loadOpenpgp();
+    const key = await pgp.readPrivateKey({ armoredKey: text });
     if (!key.isDecrypted()) throw new Error('the key is passphrase-protected');
     return key;
   } catch (err) {

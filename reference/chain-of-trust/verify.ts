@@ -8,8 +8,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isDeepStrictEqual } from 'node:util';
-import * as openpgp from 'openpgp';
-import taskcluster, { type TcCredentials } from 'taskcluster-client';
+// openpgp and taskcluster-client load when a verification runs: the chain-of-trust feature imports this
+// module for the artifact names only.
+import type * as openpgp from 'openpgp';
+import { loadOpenpgp } from './openpgp.ts';
+import type { TcCredentials } from 'taskcluster-client';
 import type { Certificate } from './certificate.ts';
 import { ed25519PublicKeyFromBase64 } from './keys.ts';
 
@@ -105,20 +108,21 @@ async function verifiedCertificateText(o: VerifyOptions, q: QueueClient, runId: 
     return json.toString('utf8');
   }
   if (o.openpgpPublicKey !== undefined) {
+    const pgp = loadOpenpgp();
     let key: openpgp.PublicKey;
     try {
-      key = await openpgp.readKey({ armoredKey: o.openpgpPublicKey });
+      key = await pgp.readKey({ armoredKey: o.openpgpPublicKey });
     } catch (err) {
       throw new VerifyFailure(`invalid OpenPGP public key: ${(err as Error).message}`);
     }
     const asc = (await getBytes(artifactUrl(COT_ASC), COT_ASC)).toString('utf8');
     let message: openpgp.CleartextMessage;
     try {
-      message = await openpgp.readCleartextMessage({ cleartextMessage: asc });
+      message = await pgp.readCleartextMessage({ cleartextMessage: asc });
     } catch (err) {
       throw new VerifyFailure(`${COT_ASC} is not an OpenPGP clear-signed message: ${(err as Error).message}`);
     }
-    const result = await openpgp.verify({ message, verificationKeys: key, expectSigned: true }).catch((err) => {
+    const result = await pgp.verify({ message, verificationKeys: key, expectSigned: true }).catch((err) => {
       throw new VerifyFailure(`OpenPGP signature of ${COT_ASC} does not verify: ${(err as Error).message}`);
     });
     try {
@@ -153,6 +157,7 @@ export async function verifyChainOfTrust(o: VerifyOptions): Promise<VerifyResult
   const checkedArtifacts: string[] = [];
   let certificate: Certificate | undefined;
   let runId: number | undefined;
+  const { default: taskcluster } = await import('taskcluster-client');
   const q = new taskcluster.Queue({ rootUrl: o.rootUrl, credentials: o.credentials });
   try {
     runId = o.runId ?? (await latestRunId(o, q));

@@ -5,8 +5,7 @@
 // (current generic-worker). The token is random per task, so no configured secret ever appears in a URL.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskLog } from '../task-log.ts';
@@ -61,12 +60,16 @@ export class LiveLogServer {
         head.pipe(res, { end: false });
       }
     };
+    // node:http(s) through getBuiltinModule: an ES import of node:http loads Node's bundled undici for its
+    // WebSocket export (+10 MiB), and node:https loads TLS, needed only with a certificate.
     const server: Server = tls
-      ? (createHttpsServer(
-          { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
-          handler,
-        ) as unknown as Server)
-      : createServer(handler);
+      ? (process
+          .getBuiltinModule('node:https')
+          .createServer(
+            { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+            handler,
+          ) as unknown as Server)
+      : process.getBuiltinModule('node:http').createServer(handler);
     this.scheme = tls ? 'https' : 'http';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

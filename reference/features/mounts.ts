@@ -4,7 +4,6 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import taskcluster from 'taskcluster-client';
 import type { ResolvedConfig } from '../config.ts';
 import {
   ArchiveError,
@@ -22,7 +21,7 @@ import { DownloadCache, type MountLog } from '../mounts/download-cache.ts';
 import { assertNoEscapingLinks, resolveInside, UnsafePathError } from '../mounts/paths.ts';
 import { PurgeChecker } from '../mounts/purge.ts';
 import type { TaskUser } from '../platform/platform.ts';
-import { permanentCredentials } from '../queue.ts';
+import { permanentCredentials, purgeRequests } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, type Outcome, TaskError, type TaskFeature } from './feature.ts';
 
@@ -121,11 +120,14 @@ export async function loadMountState(cfg: ResolvedConfig): Promise<MountState> {
     throw new Error(`config downloadsDir and cachesDir must be different directories (both ${cfg.cachesDir})`);
   }
   if (!s) {
-    const client = new taskcluster.PurgeCache({ rootUrl: cfg.rootUrl, credentials: permanentCredentials(cfg) });
+    const credentials = permanentCredentials(cfg);
     s = {
       downloads: await DownloadCache.load(cfg.downloadsDir),
       caches: await DirectoryCaches.load(cfg.cachesDir),
-      purge: new PurgeChecker((id, q) => client.purgeRequests(id, q), `${cfg.provisionerId}/${cfg.workerType}`),
+      purge: new PurgeChecker(
+        (id, q) => purgeRequests(cfg.rootUrl, credentials, id, q),
+        `${cfg.provisionerId}/${cfg.workerType}`,
+      ),
     };
     states.set(key, s);
   }
@@ -154,8 +156,8 @@ function contentOpener(ctx: TaskContext): ContentOpener {
       const q = ctx.credentials.queue;
       // Public artifacts need no signature; others are fetched with the run's credentials (a bewit).
       return artifact.startsWith('public/')
-        ? q.buildUrl(q.getLatestArtifact, taskId, artifact)
-        : q.buildSignedUrl(q.getLatestArtifact, taskId, artifact, { expiration: 30 * 60 });
+        ? q.latestArtifactUrl(taskId, artifact)
+        : q.latestArtifactUrl(taskId, artifact, 30 * 60);
     },
   };
 }

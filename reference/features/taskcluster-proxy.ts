@@ -4,11 +4,10 @@
 // once) and restricted to the task's scopes through ext.authorizedScopes. TASKCLUSTER_PROXY_URL tells the
 // commands where it is. Bodies stream both ways; redirects are passed back, not followed. POST /bewit
 // signs the URL in its body (a bewit), for tools that can only do plain GETs.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import hawk from 'hawk';
-import { request } from 'undici';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskCredentials } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
@@ -82,6 +81,7 @@ async function readSmallBody(req: IncomingMessage, limit: number): Promise<strin
 class ProxyTask implements TaskFeature {
   private readonly ctx: TaskContext;
   private server: Server | undefined;
+  private undici: typeof import('undici') | undefined;
 
   constructor(ctx: TaskContext) {
     this.ctx = ctx;
@@ -118,6 +118,7 @@ class ProxyTask implements TaskFeature {
     headers.authorization = hawkHeader(target, method, ctx.credentials.credentials, ctx.task.scopes ?? []);
     const hasBody = !['GET', 'HEAD'].includes(method);
     try {
+      const { request } = this.undici!;
       const up = await request(target, { method: method as 'GET', headers, body: hasBody ? req : undefined });
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
@@ -135,7 +136,12 @@ class ProxyTask implements TaskFeature {
 
   async start(): Promise<void> {
     const { ctx } = this;
-    const server = createServer((req, res) => {
+    // undici loads with the first task that uses the proxy, not with the worker (decisions/0004-start-up-cost.md),
+    // and as the task starts rather than at its first request: evaluating it holds the event loop, and at the
+    // start of a claim there is the most time before the reclaim is due.
+    this.undici = await import('undici');
+    // getBuiltinModule: an ES import of node:http would load Node's bundled undici for its WebSocket export.
+    const server = process.getBuiltinModule('node:http').createServer((req, res) => {
       this.handle(req, res).catch(() => res.destroy());
     });
     try {

@@ -7,14 +7,20 @@ import { type Duplex, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { type ReadEntry, Unpack } from 'tar';
-import unbzip2 from 'unbzip2-stream';
-import xzDecompress from 'xz-decompress';
-import yauzl from 'yauzl';
+import { createRequire } from 'node:module';
+import type { ReadEntry } from 'tar';
+import type * as yauzl from 'yauzl';
 import { assertNoEscapingLinks, linkEscapes, resolveInside, UnsafePathError } from './paths.ts';
 
-// A CommonJS package: under plain Node only its default export (module.exports) is importable.
-const { XzReadableStream } = xzDecompress;
+// The decoders are required with the first archive of their kind, not with the worker: xz-decompress
+// instantiates WebAssembly and yauzl and node-tar are dozens of modules (decisions/0004-start-up-cost.md).
+const require = createRequire(import.meta.url);
+const lib = {
+  tar: () => require('tar') as typeof import('tar'),
+  unbzip2: () => require('unbzip2-stream') as typeof import('unbzip2-stream').default,
+  xz: () => require('xz-decompress') as typeof import('xz-decompress'),
+  yauzl: () => require('yauzl') as typeof import('yauzl'),
+};
 
 export const ARCHIVE_FORMATS = ['zip', 'tar', 'tar.gz', 'tar.bz2', 'tar.xz', 'tar.zst'] as const;
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
@@ -40,10 +46,10 @@ export function tarStages(file: string, format: Exclude<ArchiveFormat, 'zip'>): 
     case 'tar.zst':
       return [raw, zlib.createZstdDecompress()];
     case 'tar.bz2':
-      return [raw, unbzip2()];
+      return [raw, lib.unbzip2()()];
     case 'tar.xz': {
       // WASM decoder with a web-streams API; errors of `raw` travel through toWeb/fromWeb.
-      const web = new XzReadableStream(Readable.toWeb(raw) as unknown as ReadableStream<Uint8Array>);
+      const web = new (lib.xz().XzReadableStream)(Readable.toWeb(raw) as unknown as ReadableStream<Uint8Array>);
       return [Readable.fromWeb(web as unknown as WebReadableStream<Uint8Array>)];
     }
   }
@@ -115,7 +121,7 @@ async function extractTar(file: string, format: Exclude<ArchiveFormat, 'zip'>, d
       return false;
     }
   };
-  const unpack = new Unpack({
+  const unpack = new (lib.tar().Unpack)({
     cwd: dest,
     strict: true,
     preserveOwner: false,
@@ -151,9 +157,11 @@ const S_IFLNK = 0o120000;
 
 async function extractZip(file: string, dest: string): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, z) =>
-      err ? reject(new ArchiveError(`zip: not a valid zip file (${file}): ${err.message}`)) : resolve(z),
-    ),
+    lib
+      .yauzl()
+      .open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, z) =>
+        err ? reject(new ArchiveError(`zip: not a valid zip file (${file}): ${err.message}`)) : resolve(z),
+      ),
   );
   try {
     await new Promise<void>((resolve, reject) => {

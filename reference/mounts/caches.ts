@@ -4,7 +4,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readIndex, writeIndex } from './cache-index.ts';
-import slugid from 'slugid';
+import { newSlug } from './slug.ts';
 import { MountFailure } from './content.ts';
 import type { MountLog } from './download-cache.ts';
 
@@ -64,7 +64,7 @@ export class DirectoryCaches {
       entry = undefined;
     }
     if (!entry) {
-      const dir = path.join(this.dir, slugid.nice());
+      const dir = path.join(this.dir, newSlug());
       log.info(`[mounts] No existing writable directory cache '${name}' - creating ${dir}`);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       try {

@@ -6,9 +6,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readIndex, writeIndex } from './cache-index.ts';
+import { newSlug } from './slug.ts';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import slugid from 'slugid';
 import { type Content, type ContentOpener, cacheKey, describe, MountFailure, openContent, redact } from './content.ts';
 
 export interface FileCacheEntry {
@@ -106,7 +106,7 @@ export class DownloadCache {
       await this.evict(key);
     }
 
-    const file = path.join(this.dir, slugid.nice());
+    const file = path.join(this.dir, newSlug());
     const src = describe(content);
     const hash = createHash('sha256');
     let size = 0;
