@@ -47,7 +47,13 @@ export async function observeTask(q: HarnessQueue, taskId: string): Promise<Obse
     for (const a of listed) artifacts.push(await observeArtifact(q, taskId, runId, a));
   }
   const lastRun = runs.length > 0 ? runs[runs.length - 1].runId : undefined;
-  const logArtifact = artifacts.find((a) => a.runId === lastRun && a.name === BACKING_LOG);
+  // The payload may name the backing log (`logs.backing`); a worker that refused the payload may still
+  // have used that name, or fallen back to the default one.
+  const named = (definition as any)?.payload?.logs?.backing;
+  const lastArtifacts = artifacts.filter((a) => a.runId === lastRun);
+  const logArtifact =
+    (typeof named === 'string' ? lastArtifacts.find((a) => a.name === named) : undefined) ??
+    lastArtifacts.find((a) => a.name === BACKING_LOG);
   return { definition, status, artifacts, log: logArtifact?.body?.toString('utf8') };
 }
 
