@@ -12,6 +12,7 @@ import { consoleReporter } from './reporters/console.ts';
 import { kitInfo, writeReports } from './reporters/index.ts';
 import { summariseStatements } from './reporters/summary.ts';
 import { loadStatements, run } from './runner.ts';
+import type { LoadedCase, Profile } from './types.ts';
 
 interface Options {
   worker: string;
@@ -65,7 +66,7 @@ export function program(): Command {
       .option('--update-expectations', 'rewrite the baseline from this run instead of judging against it')
       .option('--list', 'list the selected cases and whether each applies, without running anything')
       .option('--keep', 'keep the per-case worker directories (printed) for debugging')
-      .option('--verbose', 'also print why each case was skipped')
+      .option('--verbose', 'also print the checks that passed or did not apply, under each case')
       .exitOverride()
       .configureOutput({ writeErr: () => {} })
       .allowExcessArguments(false)
@@ -78,10 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     cmd.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
-        process.stdout.write(cmd.helpInformation());
-        return 0;
-      }
+      // Commander has printed the help (or version) itself by now.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       console.error(`tc-conformance: ${err.message.replace(/^error: /, '')}`);
       return 2;
     }
@@ -97,6 +96,23 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** Why no selected case can run with this profile on this machine, or undefined when one can. */
+export function nothingRuns(profile: Profile, cases: LoadedCase[]): string | undefined {
+  const here = platformName();
+  if (profile.platforms && !profile.platforms.includes(here))
+    return `worker ${profile.name} runs on ${profile.platforms.join(', ')} (its profile's "platforms"), not on ${here}`;
+  if (cases.some((c) => c.invalid || !skipReason(c.fixture, profile))) return undefined;
+  const reasons = new Map<string, number>();
+  for (const c of cases) {
+    const why = skipReason(c.fixture, profile)!;
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  const top = [...reasons].sort((a, b) => b[1] - a[1]);
+  const list = top.slice(0, 3).map(([why, n]) => `${n} × ${why}`);
+  if (top.length > 3) list.push(`${top.length - 3} other reasons (--list shows each case)`);
+  return `all ${cases.length} selected cases are skipped for worker ${profile.name} on ${here}: ${list.join('; ')}`;
 }
 
 async function execute(o: Options): Promise<number> {
@@ -134,6 +150,13 @@ async function execute(o: Options): Promise<number> {
     }
     process.stdout.write(`${cases.length} cases selected for worker ${profile.name} on ${platformName()}\n`);
     return 0;
+  }
+
+  // A run that judges nothing must not pass: say why nothing can run, and fail.
+  const nothing = nothingRuns(profile, cases);
+  if (nothing) {
+    console.error(`tc-conformance: no case ran: ${nothing}`);
+    return 1;
   }
 
   // A worker that is not installed is a usage problem, not 150 errored cases.
