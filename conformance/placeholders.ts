@@ -40,6 +40,11 @@ export interface PlaceholderRules {
   /** The case's task aliases, for `${TASK_ID:<alias>}`; undefined: none is known (profiles). */
   aliases?: readonly string[];
   /**
+   * The placeholders this text may use, as expand() keys (`ROOT_URL`, `PORT:0`, `TASK_ID:dep`); a case's
+   * plan gives its own variables. Default: CASE_PLACEHOLDERS and the case's ports (profiles).
+   */
+  known?: ReadonlySet<string>;
+  /**
    * Shell text (task definitions): an unknown NAME is the task's own `${VAR}` / `${VAR:-x}`, left as it is.
    * A known NAME with a bad argument is still refused.
    */
@@ -74,7 +79,15 @@ export function placeholderProblems(value: unknown, pointer: string, rules: Plac
 function problemWith(m: RegExpMatchArray, rules: PlaceholderRules): string | undefined {
   const [text, isEnv, name, arg, def] = m;
   if (isEnv) return rules.env ? undefined : `${text}: \${env:…} is for profiles only`;
-  const known = name! in CASE_PLACEHOLDERS || WITH_ARG.has(name!);
+  if (rules.known) {
+    const key = arg !== undefined ? `${name}:${arg}` : name!;
+    if (def === undefined && rules.known.has(key)) return undefined;
+    if (!rules.known.has(name!) && !WITH_ARG.has(name!)) {
+      if (rules.shell) return undefined;
+      return `unknown placeholder ${text} (known: ${[...rules.known].map((k) => `\${${k}}`).join(', ')})`;
+    }
+  }
+  const known = name! in CASE_PLACEHOLDERS || WITH_ARG.has(name!) || rules.known?.has(name!);
   if (!known) {
     if (rules.shell) return undefined;
     return `unknown placeholder ${text} (known: ${knownList(rules)})`;

@@ -58,7 +58,7 @@ describe('judge: the generic matchers of a fixture expect block', () => {
     expect(problems).toContain('task run 0: expected reasonResolved "completed", got "failed"');
     expect(problems).toContain('task log: does not contain "goodbye"');
     expect(problems).toContain('task log: contains "hello"');
-    expect(problems.some((p) => p.includes('contentEncoding expected "null", got "gzip"'))).toBe(true);
+    expect(problems.some((p) => p.includes('contentEncoding expected null, got "gzip"'))).toBe(true);
     expect(problems.some((p) => p.includes('"public/build/out.txt" (run 0): missing'))).toBe(true);
     expect(problems).toContain('trace reportCompleted: expected at least 2 call(s), got 1');
     expect(problems).toContain('trace claimWork: expected at most 0 call(s), got 1');
