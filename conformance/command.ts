@@ -11,6 +11,7 @@ import { BUILT_IN_PROFILES, commandFor, KIT_DIR, loadProfile, UsageError } from 
 import { consoleReporter } from './reporters/console.ts';
 import { kitInfo, writeReports } from './reporters/index.ts';
 import { summariseStatements } from './reporters/summary.ts';
+import { PLAN_STAND_INS, showPlan } from './plan-view.ts';
 import { loadStatements, run } from './runner.ts';
 import type { LoadedCase, Profile } from './types.ts';
 
@@ -24,6 +25,7 @@ interface Options {
   expectations?: string;
   updateExpectations?: boolean;
   list?: boolean;
+  plan?: boolean;
   keep?: boolean;
   verbose?: boolean;
 }
@@ -65,6 +67,7 @@ export function program(): Command {
       .option('--expectations <file>', 'baseline of known failures (default conformance/expectations/<profile>.json)')
       .option('--update-expectations', 'rewrite the baseline from this run instead of judging against it')
       .option('--list', 'list the selected cases and whether each applies, without running anything')
+      .option('--plan', "with --list: print each applicable case's resolved plan (config, tasks, faults, command, env)")
       .option('--keep', 'keep the per-case worker directories (printed) for debugging')
       .option('--verbose', 'also print the checks that passed or did not apply, under each case')
       .exitOverride()
@@ -97,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+const indent = (text: string) => text.replace(/^/gm, '      ');
 
 /** Why no selected case can run with this profile on this machine, or undefined when one can. */
 export function nothingRuns(profile: Profile, cases: LoadedCase[]): string | undefined {
@@ -140,13 +145,16 @@ async function execute(o: Options): Promise<number> {
     throw new UsageError((err as Error).message);
   }
 
+  if (o.plan && !o.list) throw new UsageError('--plan needs --list (it prints the plans instead of running them)');
   if (o.list) {
+    if (o.plan) process.stdout.write(`${PLAN_STAND_INS}\n`);
     for (const c of cases) {
       const why = c.invalid ? `invalid: ${c.invalid}` : skipReason(c.fixture, profile);
       const exp = expectations[c.fixture.id];
       const tag = exp && exp !== 'pass' ? ' [expected to fail]' : '';
       const label = c.invalid ? 'bad ' : why ? 'skip' : 'run ';
       process.stdout.write(`${label}  ${c.fixture.id}${tag}${why ? `  (${why})` : ''}\n`);
+      if (o.plan && !why) process.stdout.write(`${indent(showPlan(profile, c))}\n`);
     }
     process.stdout.write(`${cases.length} cases selected for worker ${profile.name} on ${platformName()}\n`);
     return 0;
