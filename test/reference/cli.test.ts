@@ -53,6 +53,26 @@ describe('tc-worker CLI', () => {
     expect(stdout).not.toContain('Mac →');
   });
 
+  it('run refuses a livelogListenAddress that is not an IP address (exit 73, naming the property)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-worker-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        rootURL: 'http://127.0.0.1:1',
+        clientId: 'c',
+        accessToken: 'a',
+        workerId: 'w',
+        workerType: 't',
+        publicIP: '127.0.0.1',
+        livelogListenAddress: 'all-of-them',
+      }),
+    );
+    const r = tcWorker('run', '--config', config);
+    expect(r.code).toBe(73);
+    expect(r.stderr).toContain("config property 'livelogListenAddress': invalid IP address: all-of-them");
+  });
+
   it('--version names the release', () => {
     const { code, stdout } = tcWorker('--version');
     expect(code).toBe(0);
