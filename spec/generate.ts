@@ -49,7 +49,7 @@ export function renderSpec(
     `${statements.length} normative statements (${count('MUST')} MUST, ${count('SHOULD')} SHOULD, ${count('MAY')} MAY) about`,
     'how a Taskcluster worker meets the Queue–worker contract and generic-worker’s payload semantics.',
     'Each statement has a stable id; cases in `fixtures/` list the ids they exercise, and a statement’s',
-    'checker judges every run of such a case. Generations: `v11` = generic-worker 11.0.1, `current` =',
+    'checker judges every run of such a case; its “rule” says what it reads from the observation and what makes it fail. Generations: `v11` = generic-worker 11.0.1, `current` =',
     'generic-worker v106.0.0. “Binds: queue” marks statements the mock Queue is held to. See',
     '`spec/INTERPRETING.md` for how cases are run and judged, and `spec/COVERAGE.md` for the matrix.',
     '',
@@ -76,6 +76,7 @@ export function renderSpec(
       ];
       out.push(`- ${facts.join(' · ')}`);
       out.push(`- source: ${s.source.map((x) => `\`${x}\``).join('; ')}`);
+      if (s.rule) out.push(`- rule: ${s.rule}`);
       if (s.divergence) out.push(`- divergence: ${s.divergence}`);
       if (s.untestable) out.push(`- no case: ${s.untestable}`);
       out.push('');

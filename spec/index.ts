@@ -30,6 +30,7 @@ import { statements as queueClaim } from './queue/claim.ts';
 import { statements as queueCredentials } from './queue/credentials.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
+import { EXPECT_ONLY_RULE, rules } from './rules.ts';
 import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
 import { statements as sandboxPorted } from './sandbox/from-upstream-tests.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
@@ -115,6 +116,10 @@ const all: Statement[] = [
   ...sandboxCleanup,
   ...sandboxPorted,
 ];
+
+// Every statement says how it is judged: its checker's rule (its own `rule`, else spec/rules.ts), or
+// that only the expect blocks of its cases judge it.
+for (const s of all) s.rule ??= rules[s.id] ?? (s.check ? undefined : EXPECT_ONLY_RULE);
 
 const problems = validateStatements(all);
 if (problems.length > 0) throw new Error(`spec/: invalid statements:\n${problems.join('\n')}`);
