@@ -76,8 +76,17 @@ export function program(): Command {
   );
 }
 
+/** Said under --help: what each exit status means. */
+export const EXIT_STATUS_HELP = [
+  '',
+  'Exit status:',
+  '  0  every case that ran passed or failed as its baseline expects',
+  '  1  a case failed, errored or passed unexpectedly; or no case could run here (the reason is printed)',
+  '  2  bad usage: an unknown option, or a profile, fixture dir or baseline that cannot be used (one line names it)',
+].join('\n');
+
 export async function main(argv: string[]): Promise<number> {
-  const cmd = program();
+  const cmd = program().addHelpText('after', EXIT_STATUS_HELP);
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (err) {

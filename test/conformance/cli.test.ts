@@ -125,6 +125,7 @@ describe('tc-conformance usage', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
     expect(r.stdout.match(/Usage: tc-conformance/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/Exit status:\n {2}0 .*\n {2}1 .*no case could run.*\n {2}2 {2}bad usage/);
   });
 
   it('--list shows which cases apply and why others are skipped, without running anything', () => {
