@@ -13,7 +13,11 @@ export const EXPECT_ONLY_RULE =
   'No checker: a case that lists it fails when its expect block is not met (exit code, runs, task log, artifacts, Queue trace, worker output; conformance/judge.ts, spec/INTERPRETING.md).';
 
 const SB =
-  'Applicable on Linux with config.runTasksAsCurrentUser false, to tasks whose log has the line TC_SANDBOX_USER=<user> TC_SANDBOX_UID=<uid> TC_SANDBOX_HOME=<home> TC_SANDBOX_TASKDIR=<dir> (the fixtures print it); judged on the host after the worker exited.';
+  'Applicable on Linux to cases that require os-users (the runner has put the worker in its OS-user sandbox with the profile’s configForRequires), to tasks whose log has the line TC_SANDBOX_USER=<user> TC_SANDBOX_UID=<uid> TC_SANDBOX_HOME=<home> TC_SANDBOX_TASKDIR=<dir> (the fixtures print it); judged on the host after the worker exited.';
+
+/** The tasks a cleanup sweep has followed: all but the one resolved last (generic-worker's purgeOldTasks skips the current task's user). */
+const SWEPT =
+  'Applicable only with config.cleanUpTaskDirs not false, to the tasks a later sweep followed: every reporting task but the one resolved last.';
 
 const DECL =
   'the payload’s artifacts entries (reserved log and chain-of-trust names left out) of runs resolved other than exception (or exception/intermittent-task), with the 2xx createArtifact calls under each name (a directory: its name and below)';
@@ -55,8 +59,7 @@ export const rules: Record<string, string> = {
   'queue.credentials.proxy-authorized-scopes':
     'Applicable when the main task asks for features.taskclusterProxy. Reads every run’s 2xx report* calls and 403 report* calls. Fails when a run was resolved by more than one kind of report call (a proxied call resolved it besides the worker).',
   'queue.credentials.not-exposed':
-    'Reads the access tokens of every claim and 2xx reclaim, config.accessToken (8+ characters), and every task log. Fails when a log contains one of them.',
-
+    'Reads the secrets the runner knows (spec/lib/secrets.ts: config values under keys matching token|secret|password, 8+ characters; each claim’s and reclaim’s temporary access token; the signing-key material in obs.secrets), every task log and every artifact body. Fails when one contains a secret.',
   // queue.reclaim (spec/queue/reclaim.check.ts)
   'queue.reclaim.before-taken-until':
     'Follows each claimed run’s calls in order, tracking takenUntil (the claim’s, then each 2xx reclaim’s). Fails when a reclaimTask or the first resolution was sent (trace time) after the takenUntil in force.',
@@ -78,7 +81,7 @@ export const rules: Record<string, string> = {
   'queue.resolve.not-completed-on-failure':
     'Applicable when the case expects the last run to end other than completed. Fails when any reportCompleted was answered 2xx.',
   'queue.resolve.malformed-payload-explained':
-    'Reads 2xx reportException calls with reason malformed-payload. Fails when the task has no log, or its log has no [taskcluster:error] line and no line matching malformed, invalid, payload, scope, not allowed or must.',
+    'Reads 2xx reportException calls with reason malformed-payload. Fails when the task has no log; when the case states the refusal (expect.refusal.about), when the worker’s own log lines (outside dumps such as the payload schema, and without the case’s own ids) do not name every term; otherwise when none of those lines says malformed, invalid, payload, scope, not allowed, must or not enabled.',
   'queue.resolve.resource-unavailable-after-retry':
     'Reads reportException calls with reason resource-unavailable. Fails when fewer than two failed calls (5xx, status 0 or injected fault) came before it in the trace.',
   'queue.resolve.worker-shutdown-reported':
@@ -194,7 +197,7 @@ export const rules: Record<string, string> = {
   'logs.format.executing-command':
     'Reads the "Executing command N: " worker lines of each log. Fails when the Nth such line does not carry N (numbered from 0 in order).',
   'logs.format.exit-code-line':
-    'Reads task logs that announce commands. Fails when there are fewer result lines ("Exit Code: N", "Command ABORTED after …" or "System error executing command…") than announced commands.',
+    'Splits each task log at its "Executing command N:" worker lines. Fails when a command’s segment has no result line ("Exit Code: N", "Command ABORTED after …", "System error executing command…"; for v11 also "Aborting task...").',
   'logs.backing.published':
     'Reads each claimed run the worker resolved whose payload does not set features.backingLog false. Fails when the run created no (2xx) artifact named as the backing log (logs.backing, default public/logs/live_backing.log).',
   'logs.backing.content-type':
@@ -279,15 +282,16 @@ export const rules: Record<string, string> = {
   'worker.config.required-missing':
     'Applicable when setup.config removes a key (null). Fails unless the worker exited 73 and its stdout+stderr names every removed key.',
   'worker.config.secrets-masked':
-    'Reads config.accessToken and config.livelogSecret (8+ characters) and the worker’s stdout and stderr. Fails when the output contains one of them.',
-
+    'Reads the secrets the runner knows from the config and obs.secrets (spec/lib/secrets.ts; not the run tokens) and the worker’s stdout and stderr. Fails when the output contains one of them.',
   // sandbox (spec/sandbox/cleanup.check.ts)
   'sandbox.task-user.fresh-user': `${SB} Fails when a task ran as a user not named task_*, as uid 0 or the runner’s own uid, with a HOME not ending /<user>, or two tasks shared a user.`,
-  'sandbox.cleanup.user-deleted': `${SB} Fails when getent passwd (else /etc/passwd) still knows the user.`,
-  'sandbox.cleanup.processes-killed': `${SB} Fails when /proc shows a live (not zombie) process whose real or effective uid is the task user’s.`,
-  'sandbox.cleanup.files-removed': `${SB} Fails when the user’s home, /tmp/tc-sandbox-<taskId>, or (unless config.cleanUpTaskDirs is false) the task directory still exists.`,
+  'sandbox.cleanup.user-deleted': `${SB} ${SWEPT} Fails when getent passwd (else /etc/passwd) still knows such a task’s user.`,
+  'sandbox.cleanup.files-removed': `${SB} ${SWEPT} Fails when such a task’s home or task directory still exists.`,
+  'sandbox.cleanup.before-exit': `${SB} Applicable only with config.cleanUpTaskDirs not false. Fails when any reporting task’s user (the last included) still exists, or its home or task directory does.`,
+  'sandbox.cleanup.processes-killed': `${SB} Fails when /proc shows a live (not zombie) process whose real or effective uid is a task user’s.`,
+  'sandbox.cleanup.tmp-files-removed': `${SB} Fails when /tmp/tc-sandbox-<taskId> (which the fixtures make each task leave) still exists.`,
   'sandbox.os-groups.unknown-group':
-    'Applicable on Linux with runTasksAsCurrentUser false, to tasks whose payload osGroups names a group neither /etc/group nor getent group knows. Fails unless the task’s last run ended exception/malformed-payload.',
+    'Applicable on Linux to cases that require os-users, to tasks whose payload osGroups names a group neither /etc/group nor getent group knows. Fails unless the task’s last run ended exception/malformed-payload.',
   'sandbox.os-groups.supplementary':
-    'Applicable on Linux with runTasksAsCurrentUser false, to tasks with osGroups whose log has a line TC_SANDBOX_GROUPS=<id -Gn>. Fails when a requested group is not in that list.',
+    'Applicable on Linux to cases that require os-users, to tasks with osGroups whose log has a line TC_SANDBOX_GROUPS=<id -Gn>. Fails when a requested group is not in that list.',
 };
