@@ -4,6 +4,25 @@ import type { FixtureCase } from '../../conformance/types.ts';
 import { entry, observation, task } from './helpers.ts';
 
 describe('judge: the generic matchers of a fixture expect block', () => {
+  it('says (none) for a value the worker never set, never "undefined"', () => {
+    const pending = task('running', '', {
+      status: { taskId: 'T1', runs: [{ runId: 0, state: 'running', reasonCreated: 'scheduled' }] },
+    });
+    const problems = judge(
+      observation({ tasks: { T1: pending } }),
+      {
+        runs: [{ state: 'completed', reasonResolved: 'completed' }],
+        artifacts: [
+          { name: 'public/logs/live_backing.log', contentType: 'text/html', reason: 'file-missing-on-worker' },
+        ],
+      },
+      'T1',
+    );
+    expect(problems).toContain('task run 0: expected reasonResolved "completed", got (none)');
+    expect(problems.join('\n')).toContain('reason expected "file-missing-on-worker", got (none)');
+    expect(problems.join('\n')).not.toContain('undefined');
+  });
+
   it('passes an observation that meets every kind of expectation', () => {
     const problems = judge(
       observation(),
