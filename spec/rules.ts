@@ -175,7 +175,7 @@ export const rules: Record<string, string> = {
   'payload.schema.no-additional-properties': `${MAL}has a top-level key outside command, env, maxRunTime, artifacts, features, mounts, osGroups, supersederUrl, onExitStatus, rdpInfo, logs, taskclusterProxyInterface. Fails when such a run was not resolved exception/malformed-payload.`,
   'payload.schema.env-strings': `${MAL}has an env value that is not a string. Fails when such a run was not resolved exception/malformed-payload.`,
   'payload.schema.command-not-empty': `${MAL}has an empty command list or an empty command. Fails when such a run was not resolved exception/malformed-payload.`,
-  'payload.schema.max-run-time-bounds': `${MAL}has a maxRunTime that is not an integer from 1 to 86400. Fails when such a run was not resolved exception/malformed-payload.`,
+  'payload.schema.max-run-time-bounds': `${MAL}has a maxRunTime that is not an integer from 1 to the cap (v11: 86400; current: the case’s setup.config maxTaskRunTime, default 86400). Fails when such a run was not resolved exception/malformed-payload.`,
   'payload.schema.empty-object': `${MAL}is {}. Fails when such a run was not resolved exception/malformed-payload.`,
   'mounts.entry.unrecognised': `${MAL}has a mount with none of cacheName, directory or file. Fails when such a run was not resolved exception/malformed-payload.`,
 
