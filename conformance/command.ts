@@ -11,7 +11,9 @@ import { BUILT_IN_PROFILES, commandFor, KIT_DIR, loadProfile, UsageError } from 
 import { consoleReporter } from './reporters/console.ts';
 import { kitInfo, writeReports } from './reporters/index.ts';
 import { summariseStatements } from './reporters/summary.ts';
+import { PLAN_STAND_INS, showPlan } from './plan-view.ts';
 import { loadStatements, run } from './runner.ts';
+import type { LoadedCase, Profile } from './types.ts';
 
 interface Options {
   worker: string;
@@ -23,6 +25,7 @@ interface Options {
   expectations?: string;
   updateExpectations?: boolean;
   list?: boolean;
+  plan?: boolean;
   keep?: boolean;
   verbose?: boolean;
 }
@@ -64,24 +67,32 @@ export function program(): Command {
       .option('--expectations <file>', 'baseline of known failures (default conformance/expectations/<profile>.json)')
       .option('--update-expectations', 'rewrite the baseline from this run instead of judging against it')
       .option('--list', 'list the selected cases and whether each applies, without running anything')
+      .option('--plan', "with --list: print each applicable case's resolved plan (config, tasks, faults, command, env)")
       .option('--keep', 'keep the per-case worker directories (printed) for debugging')
-      .option('--verbose', 'also print why each case was skipped')
+      .option('--verbose', 'also print the checks that passed or did not apply, under each case')
       .exitOverride()
       .configureOutput({ writeErr: () => {} })
       .allowExcessArguments(false)
   );
 }
 
+/** Said under --help: what each exit status means. */
+export const EXIT_STATUS_HELP = [
+  '',
+  'Exit status:',
+  '  0  every case that ran passed or failed as its baseline expects',
+  '  1  a case failed, errored or passed unexpectedly; or no case could run here (the reason is printed)',
+  '  2  bad usage: an unknown option, or a profile, fixture dir or baseline that cannot be used (one line names it)',
+].join('\n');
+
 export async function main(argv: string[]): Promise<number> {
-  const cmd = program();
+  const cmd = program().addHelpText('after', EXIT_STATUS_HELP);
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
-        process.stdout.write(cmd.helpInformation());
-        return 0;
-      }
+      // Commander has printed the help (or version) itself by now.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       console.error(`tc-conformance: ${err.message.replace(/^error: /, '')}`);
       return 2;
     }
@@ -97,6 +108,25 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+const indent = (text: string) => text.replace(/^/gm, '      ');
+
+/** Why no selected case can run with this profile on this machine, or undefined when one can. */
+export function nothingRuns(profile: Profile, cases: LoadedCase[]): string | undefined {
+  const here = platformName();
+  if (profile.platforms && !profile.platforms.includes(here))
+    return `worker ${profile.name} runs on ${profile.platforms.join(', ')} (its profile's "platforms"), not on ${here}`;
+  if (cases.some((c) => c.invalid || !skipReason(c.fixture, profile))) return undefined;
+  const reasons = new Map<string, number>();
+  for (const c of cases) {
+    const why = skipReason(c.fixture, profile)!;
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  const top = [...reasons].sort((a, b) => b[1] - a[1]);
+  const list = top.slice(0, 3).map(([why, n]) => `${n} × ${why}`);
+  if (top.length > 3) list.push(`${top.length - 3} other reasons (--list shows each case)`);
+  return `all ${cases.length} selected cases are skipped for worker ${profile.name} on ${here}: ${list.join('; ')}`;
 }
 
 async function execute(o: Options): Promise<number> {
@@ -124,16 +154,26 @@ async function execute(o: Options): Promise<number> {
     throw new UsageError((err as Error).message);
   }
 
+  if (o.plan && !o.list) throw new UsageError('--plan needs --list (it prints the plans instead of running them)');
   if (o.list) {
+    if (o.plan) process.stdout.write(`${PLAN_STAND_INS}\n`);
     for (const c of cases) {
       const why = c.invalid ? `invalid: ${c.invalid}` : skipReason(c.fixture, profile);
       const exp = expectations[c.fixture.id];
       const tag = exp && exp !== 'pass' ? ' [expected to fail]' : '';
       const label = c.invalid ? 'bad ' : why ? 'skip' : 'run ';
       process.stdout.write(`${label}  ${c.fixture.id}${tag}${why ? `  (${why})` : ''}\n`);
+      if (o.plan && !why) process.stdout.write(`${indent(showPlan(profile, c))}\n`);
     }
     process.stdout.write(`${cases.length} cases selected for worker ${profile.name} on ${platformName()}\n`);
     return 0;
+  }
+
+  // A run that judges nothing must not pass: say why nothing can run, and fail.
+  const nothing = nothingRuns(profile, cases);
+  if (nothing) {
+    console.error(`tc-conformance: no case ran: ${nothing}`);
+    return 1;
   }
 
   // A worker that is not installed is a usage problem, not 150 errored cases.

@@ -21,6 +21,13 @@ export function expectFor(fixture: FixtureCase, generation: Generation): CaseExp
 }
 
 const MAX_QUOTE = 120;
+/** An observed value in a message: absent values say so instead of printing "undefined". */
+function shown(v: unknown): string {
+  if (v === undefined) return '(none)';
+  if (v === null) return 'null';
+  return quote(String(v));
+}
+
 function quote(text: string): string {
   const t = text.length > MAX_QUOTE ? text.slice(0, MAX_QUOTE) + '…' : text;
   return JSON.stringify(t);
@@ -71,7 +78,7 @@ function matchRuns(task: ObservedTask | undefined, want: TaskExpectation['runs']
     if (!r) return;
     for (const key of ['state', 'reasonResolved', 'reasonCreated'] as const) {
       if (w[key] !== undefined && r[key] !== w[key]) {
-        problems.push(`${where} run ${i}: expected ${key} ${quote(w[key]!)}, got ${quote(String(r[key]))}`);
+        problems.push(`${where} run ${i}: expected ${key} ${quote(w[key]!)}, got ${shown(r[key])}`);
       }
     }
   });
@@ -94,15 +101,15 @@ function matchArtifact(task: ObservedTask | undefined, a: ArtifactExpectation, w
   }
   const problems: string[] = [];
   if (a.storageType !== undefined && found.storageType !== a.storageType)
-    problems.push(`${at}: storageType expected ${quote(a.storageType)}, got ${quote(found.storageType)}`);
+    problems.push(`${at}: storageType expected ${quote(a.storageType)}, got ${shown(found.storageType)}`);
   if (a.contentType !== undefined && found.contentType !== a.contentType)
-    problems.push(`${at}: contentType expected ${quote(a.contentType)}, got ${quote(String(found.contentType))}`);
+    problems.push(`${at}: contentType expected ${quote(a.contentType)}, got ${shown(found.contentType)}`);
   if (a.contentEncoding !== undefined && (found.contentEncoding ?? null) !== a.contentEncoding)
     problems.push(
-      `${at}: contentEncoding expected ${quote(String(a.contentEncoding))}, got ${quote(String(found.contentEncoding ?? null))}`,
+      `${at}: contentEncoding expected ${shown(a.contentEncoding)}, got ${shown(found.contentEncoding ?? null)}`,
     );
   if (a.reason !== undefined && found.reason !== a.reason)
-    problems.push(`${at}: reason expected ${quote(a.reason)}, got ${quote(String(found.reason))}`);
+    problems.push(`${at}: reason expected ${quote(a.reason)}, got ${shown(found.reason)}`);
   if (a.sha256 !== undefined && found.sha256 !== a.sha256)
     problems.push(`${at}: sha256 expected ${a.sha256}, got ${found.sha256 ?? 'no content'}`);
   const needsBody = a.contentMatches !== undefined || a.contentContains !== undefined;

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vocabulary } from '../spec/index.ts';
+import { profileProblems } from './profile-check.ts';
 import type { Profile } from './types.ts';
 
 export const KIT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +28,13 @@ export function loadProfile(nameOrPath: string): Profile {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--worker ${nameOrPath}: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  // Schema, vocabulary and placeholders first: they name the field (schemas/profile.schema.json).
+  const problems = profileProblems(data);
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1).join('; ')})` : '';
+    const where = resolve(nameOrPath) === file ? file : `${nameOrPath} (${file})`;
+    throw new UsageError(`--worker ${where}: ${problems[0]}${more}`);
   }
   const problem = profileProblem(data);
   if (problem) throw new UsageError(`--worker ${nameOrPath}: ${file}: ${problem}`);

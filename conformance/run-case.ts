@@ -1,40 +1,45 @@
-// Runs one fixture case against one worker: write its config, create its tasks on the shared mock
-// (on the case's own task queue tc-kit/<slug>), spawn the worker, drive signals, wait for it to exit
-// within a bounded time, then observe and judge. The runner decides the verdict, never the worker.
+// Runs one fixture case against one worker, in four steps: resolve the case into a plan (plan.ts:
+// config, files, faults, tasks, command, env, all placeholders expanded), execute it (put it on the
+// shared mock on the case's own task queue tc-kit/<slug>, spawn the worker, drive signals, wait for
+// it within a bounded time), observe, judge. The runner decides the verdict, never the worker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import slugid from 'slugid';
 import treeKill from 'tree-kill';
-import { platformName, skipReason } from './cases.ts';
-import { expectFor, judge } from './judge.ts';
+import { skipReason } from './cases.ts';
+import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import { commandFor, expandDeep, KIT_DIR } from './profiles.ts';
+import {
+  type CasePlan,
+  caseConfig,
+  caseSlug,
+  PlanError,
+  PORTS_PER_CASE,
+  PROVISIONER_ID,
+  resolvePlan,
+  scopeFault,
+  WORKER_GROUP,
+} from './plan.ts';
 import type { HarnessQueue } from './queue-client.ts';
 import type {
   CaseRecord,
   CheckRecord,
-  FixtureCase,
   LoadedCase,
   Observation,
   ObservedTask,
   Profile,
   SignalStep,
-  TaskExpectation,
   TraceEntry,
 } from './types.ts';
+import type { ObservedLiveLog } from '../spec/types.ts';
 
-export const PROVISIONER_ID = 'tc-kit';
-export const WORKER_GROUP = 'tc-kit';
-const DEFAULT_TIMEOUT_SECS = 60;
-const DEFAULT_IDLE_TIMEOUT_SECS = 20;
-const DEFAULT_DEADLINE_SECS = 60 * 60;
 const MAX_OUTPUT = 1024 * 1024;
-/** Consecutive loopback ports per case, as ${PORT:0}…${PORT:3} in config templates. */
-const PORTS_PER_CASE = 4;
+/** Lines of the worker's output a failed case shows when the worker never reached the Queue. */
+const TAIL_LINES = 12;
+
+export { caseConfig, caseSlug, PROVISIONER_ID, scopeFault, WORKER_GROUP };
 
 /** What every case of a run shares. */
 export interface RunContext {
@@ -69,18 +74,6 @@ export interface StatementLike {
   check?: (obs: any, c: any) => { ok: boolean; message: string } | null;
 }
 
-/** workerType for a case: readable tail of the id plus a hash, within Taskcluster's 38 characters. */
-export function caseSlug(id: string): string {
-  const hash = createHash('sha256').update(id).digest('hex').slice(0, 6);
-  const tail = id
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(-29)
-    .replace(/^-+/, '');
-  return `k${hash}-${tail}`.replace(/-+$/, '');
-}
-
 export function areaOf(id: string): string {
   return id.split('/')[0] ?? id;
 }
@@ -101,77 +94,6 @@ function baseRecord(lc: LoadedCase): CaseRecord {
     expectFailures: [],
     checks: [],
   };
-}
-
-interface CaseTaskPlan {
-  alias: string;
-  taskId: string;
-  task: Record<string, unknown>;
-  expect?: TaskExpectation;
-}
-
-function taskPlans(f: FixtureCase): CaseTaskPlan[] {
-  const plans: CaseTaskPlan[] = [];
-  // Dependencies first: `tasks` are listed in creation order; the main `task` comes last.
-  for (const t of f.tasks ?? [])
-    plans.push({ alias: t.alias, taskId: slugid.nice(), task: t.task ?? {}, expect: t.expect });
-  if (f.task) {
-    const payload = f.payloadByPlatform?.[platformName()];
-    plans.push({ alias: 'main', taskId: slugid.nice(), task: payload ? { ...f.task, payload } : f.task });
-  }
-  return plans;
-}
-
-function taskDefinition(ctx: RunContext, f: FixtureCase, slug: string, plan: CaseTaskPlan, groupId: string): any {
-  const now = Date.now();
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const given = plan.task;
-  const deadlineSecs = f.setup?.queue?.deadlineSecs ?? DEFAULT_DEADLINE_SECS;
-  return {
-    provisionerId: PROVISIONER_ID,
-    workerType: slug,
-    taskQueueId: `${PROVISIONER_ID}/${slug}`,
-    schedulerId: 'tc-kit',
-    taskGroupId: groupId,
-    created: iso(now),
-    deadline: iso(now + deadlineSecs * 1000),
-    expires: iso(now + 24 * 60 * 60_000),
-    retries: 0,
-    scopes: [],
-    routes: [],
-    dependencies: [],
-    requires: 'all-completed',
-    priority: 'lowest',
-    tags: {},
-    extra: {},
-    ...given,
-    metadata: {
-      name: `${f.id}${plan.alias === 'main' ? '' : ` (${plan.alias})`}`,
-      description: f.description,
-      owner: 'tc-kit@example.com',
-      source: `${ctx.rootUrl}/fixtures/${f.id}`,
-      ...((given.metadata as object | undefined) ?? {}),
-    },
-  };
-}
-
-/** The worker config for a case: the profile's template, then the runner's defaults, then the case's overrides. */
-export function caseConfig(
-  profile: Profile,
-  f: FixtureCase,
-  vars: Record<string, string>,
-  taskCount: number,
-): Record<string, unknown> {
-  const config: Record<string, unknown> = expandDeep(profile.configTemplate, vars, true);
-  if (taskCount > 0) config.numberOfTasksToRun = taskCount;
-  config.idleTimeoutSecs = DEFAULT_IDLE_TIMEOUT_SECS;
-  for (const tag of f.requires ?? []) Object.assign(config, expandDeep(profile.configForRequires?.[tag] ?? {}, vars));
-  for (const [k, v] of Object.entries(expandDeep(f.setup?.config ?? {}, vars))) {
-    // null removes a key, so a case can leave out a required property.
-    if (v === null) delete config[k];
-    else config[k] = v;
-  }
-  return config;
 }
 
 /** Every descendant of `pid` (POSIX, from one `ps` snapshot); tasks may sit in their own process groups. */
@@ -256,7 +178,11 @@ function signalDue(step: SignalStep, startedAt: number, output: string, trace: T
   return true;
 }
 
-/** Runs one case; never throws: problems of the harness end as an errored record. */
+/**
+ * Runs one case; never throws: problems of the harness end as an errored record. The steps are
+ * separate: resolve the plan (plan.ts), execute it (spawn the worker on the prepared mock), observe
+ * (the Queue's view and the worker's trace), judge (expect block and checkers).
+ */
 export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: number): Promise<CaseRecord> {
   const rec = baseRecord(lc);
   const f = lc.fixture;
@@ -271,12 +197,26 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     return rec;
   }
   const started = Date.now();
-  const slug = caseSlug(f.id);
-  const caseDir = join(ctx.runDir, 'cases', slug);
+  const caseDir = join(ctx.runDir, 'cases', caseSlug(f.id));
   const faultIds: unknown[] = [];
   const ports: number[] = [];
   try {
-    await execute(ctx, lc, rec, slug, caseDir, workerIndex, faultIds, ports);
+    ports.push(...(await freePortBlock(PORTS_PER_CASE)));
+    let plan: CasePlan;
+    try {
+      plan = resolvePlan(ctx, lc, { workerIndex, ports });
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      rec.outcome = 'errored';
+      rec.reason = `fixture ${lc.file}: ${err.message}`;
+      return rec;
+    }
+    const run = await execute(ctx, plan, faultIds);
+    const obs = await observe(ctx, plan, run);
+    rec.observation = obs;
+    rec.exitCode = obs.exitCode;
+    rec.signal = obs.signal;
+    judgeCase(ctx, plan, obs, rec);
   } catch (err) {
     rec.outcome = 'errored';
     rec.reason = `runner: ${(err as Error).message}`;
@@ -289,145 +229,72 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
   return rec;
 }
 
-async function execute(
-  ctx: RunContext,
-  lc: LoadedCase,
-  rec: CaseRecord,
-  slug: string,
-  caseDir: string,
-  workerIndex: number,
-  faultIds: unknown[],
-  ports: number[],
-): Promise<void> {
-  const f = lc.fixture;
-  const plans = taskPlans(f);
-  const dirs = { TASKS_DIR: 'tasks', CACHES_DIR: 'caches', DOWNLOADS_DIR: 'downloads' };
-  for (const d of Object.values(dirs)) mkdirSync(join(caseDir, d), { recursive: true });
-  const configFile = join(caseDir, 'worker-config.json');
-  const vars: Record<string, string> = {
-    ROOT_URL: ctx.rootUrl,
-    FILES_URL: `${ctx.rootUrl}/fixture-files/${slug}`,
-    PROVISIONER_ID,
-    WORKER_TYPE: slug,
-    TASK_QUEUE_ID: `${PROVISIONER_ID}/${slug}`,
-    WORKER_GROUP,
-    WORKER_ID: `worker-${workerIndex}`,
-    CLIENT_ID: ctx.workerClient.clientId,
-    ACCESS_TOKEN: ctx.workerClient.accessToken,
-    WORK_DIR: caseDir,
-    TASKS_DIR: join(caseDir, dirs.TASKS_DIR),
-    CACHES_DIR: join(caseDir, dirs.CACHES_DIR),
-    DOWNLOADS_DIR: join(caseDir, dirs.DOWNLOADS_DIR),
-    OPENPGP_KEY: ctx.keys.openpgp,
-    ED25519_KEY: ctx.keys.ed25519,
-    CONFIG: f.setup?.noConfigFile ? join(caseDir, 'no-such-config.json') : configFile,
-    NODE: process.execPath,
-    KIT: KIT_DIR,
-  };
-  for (const p of plans) vars[`TASK_ID:${p.alias}`] = p.taskId;
-  ports.push(...(await freePortBlock(PORTS_PER_CASE)));
-  ports.forEach((port, i) => {
-    vars[`PORT:${i}`] = String(port);
-  });
-  const main = plans.find((p) => p.alias === 'main') ?? plans[0];
-  if (main) vars.TASK_ID = main.taskId;
+interface Executed {
+  result: SpawnResult;
+  liveLog?: ObservedLiveLog;
+}
 
-  // Files the mock serves to this case under ${FILES_URL}.
-  for (const [rel, content] of Object.entries(f.setup?.files ?? {})) {
-    const target = join(ctx.filesDir, slug, rel);
-    if (!target.startsWith(join(ctx.filesDir, slug))) throw new Error(`setup.files: path ${rel} leaves the files dir`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, fileContent(expandDeep(content, vars), rel));
+/** Puts the plan in place (dirs, files, config, faults, Queue settings, tasks), then runs the worker. */
+async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[]): Promise<Executed> {
+  for (const d of plan.dirs) mkdirSync(d, { recursive: true });
+  for (const file of plan.files) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.content);
   }
-
-  const config = caseConfig(ctx.profile, f, vars, plans.length);
-  if (!f.setup?.noConfigFile) {
-    const raw = f.setup?.configRaw;
-    writeFileSync(configFile, raw !== undefined ? expandDeep(raw, vars) : JSON.stringify(config, null, 2));
-  }
-
-  const taskIds = plans.map((p) => p.taskId);
-  for (const rule of f.setup?.faults ?? []) {
-    for (const scoped of scopeFault(expandDeep(rule, vars), slug, taskIds)) faultIds.push(ctx.faults.add(scoped));
-  }
-  for (const [alias, list] of Object.entries(f.setup?.supersedes ?? {})) {
-    const id = vars[`TASK_ID:${alias}`];
-    if (!id) throw new Error(`setup.supersedes: no task has the alias ${JSON.stringify(alias)}`);
-    ctx.setSupersedes(id, expandDeep(list, vars));
-  }
-
+  if (plan.configFile) writeFileSync(plan.configFile.path, plan.configFile.text);
+  for (const rule of plan.faults) faultIds.push(ctx.faults.add(rule));
+  for (const s of plan.supersedes) ctx.setSupersedes(s.taskId, s.supersedes);
   // Before any task exists, so the first claim already gets the case's claim timeout.
-  const claimTimeoutSecs = f.setup?.queue?.claimTimeoutSecs;
-  if (claimTimeoutSecs !== undefined) {
-    ctx.setClaimTimeout(`${PROVISIONER_ID}/${slug}`, claimTimeoutSecs);
-  }
+  if (plan.claimTimeout) ctx.setClaimTimeout(plan.claimTimeout.taskQueueId, plan.claimTimeout.seconds);
+  for (const t of plan.tasks) await ctx.harness.createTask(t.taskId, t.definition);
 
-  const groupId = main?.taskId ?? slugid.nice();
-  for (const p of plans) {
-    const def = taskDefinition(ctx, f, slug, { ...p, task: expandDeep(p.task, vars) }, groupId);
-    await ctx.harness.createTask(p.taskId, def);
-  }
-
-  const argv = commandFor(ctx.profile, vars, f.setup?.args ? expandDeep(f.setup.args, vars) : undefined);
-  const extraEnv = expandDeep(f.setup?.env ?? {}, vars);
-  const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
-  const probe =
-    f.setup?.liveLog && main
-      ? new LiveLogProbe({
-          setup: expandDeep(f.setup.liveLog, vars),
-          workDir: caseDir,
-          taskId: main.taskId,
-          name: String((main.task.payload as any)?.logs?.live ?? 'public/logs/live.log'),
-          trace: () => caseTrace(ctx.trace(), taskIds, slug),
-          statelessDnsSecret: typeof config.livelogSecret === 'string' ? config.livelogSecret : undefined,
-        })
-      : undefined;
+  const trace = () => caseTrace(ctx.trace(), taskIdsOf(plan), plan.slug);
+  const probe = plan.liveLog
+    ? new LiveLogProbe({
+        setup: plan.liveLog.setup,
+        workDir: plan.caseDir,
+        taskId: plan.liveLog.taskId,
+        name: plan.liveLog.name,
+        trace,
+        statelessDnsSecret: typeof plan.config.livelogSecret === 'string' ? plan.config.livelogSecret : undefined,
+      })
+    : undefined;
   probe?.start();
-  const result = await spawnWorker(ctx.live, argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
-    caseTrace(ctx.trace(), taskIds, slug),
-  );
+  const result = await spawnWorker(ctx.live, plan.argv, plan.env, plan.caseDir, plan.signals, plan.timeoutMs, trace);
   const liveLog = await probe?.finish();
+  return { result, liveLog };
+}
 
+const taskIdsOf = (plan: CasePlan) => plan.tasks.map((t) => t.taskId);
+
+/** The Observation (decisions/0001): the worker's run, its own slice of the trace, the Queue's view of each task. */
+async function observe(ctx: RunContext, plan: CasePlan, run: Executed): Promise<Observation> {
   // The worker's wire trace: what it sent up to its exit, without the harness's own calls.
   const all = ctx.trace();
   const cutoff = all.length > 0 ? all[all.length - 1].seq : 0;
-  const workerTrace = caseTrace(all, taskIds, slug).filter(
+  const workerTrace = caseTrace(all, taskIdsOf(plan), plan.slug).filter(
     (e) => e.seq <= cutoff && e.clientId !== ctx.harness.credentials.clientId,
   );
   const tasks: Record<string, ObservedTask> = {};
-  for (const p of plans) tasks[p.taskId] = await observeTask(ctx.harness, p.taskId);
-  const obs: Observation = {
-    ...result,
+  for (const t of plan.tasks) tasks[t.taskId] = await observeTask(ctx.harness, t.taskId);
+  return {
+    ...run.result,
     trace: workerTrace,
     tasks,
-    config,
+    config: plan.config,
     profile: { name: ctx.profile.name, generation: ctx.profile.generation },
     platform: process.platform,
-    aliases: Object.fromEntries(plans.map((p) => [p.alias, p.taskId])),
-    ...(liveLog ? { liveLog } : {}),
+    aliases: Object.fromEntries(plan.tasks.map((t) => [t.alias, t.taskId])),
+    ...(run.liveLog ? { liveLog: run.liveLog } : {}),
     secrets: ctx.keys.secrets,
   };
-  rec.observation = obs;
-  rec.exitCode = obs.exitCode;
-  rec.signal = obs.signal;
+}
 
-  const expect = expandDeep(expectFor(f, ctx.profile.generation), vars);
-  const perTask: Record<string, TaskExpectation> = {};
-  for (const p of plans) if (p.expect && p !== main) perTask[p.alias] = expandDeep(p.expect, vars);
-  rec.expectFailures = judge(obs, expect, main?.taskId, perTask);
-
-  // What checkers judge (spec/types.ts CaseExpectation): the case with its expect block resolved
-  // for this generation and its placeholders substituted, plus alias -> taskId.
-  const caseForCheckers = {
-    ...f,
-    kind: f.kind ?? (plans.length > 0 ? 'task' : 'worker'),
-    task: main?.alias === 'main' ? expandDeep(main.task, vars) : f.task,
-    tasks: f.tasks ? expandDeep(f.tasks, vars) : undefined,
-    setup: f.setup ? expandDeep(f.setup, vars) : undefined,
-    expect,
-    taskIds: obs.aliases,
-  };
-  rec.checks = f.statements.map((id) => runCheck(ctx, id, obs, caseForCheckers));
+/** The verdict: the expect block (judge.ts), then each listed statement's checker. */
+function judgeCase(ctx: RunContext, plan: CasePlan, obs: Observation, rec: CaseRecord): void {
+  rec.expectFailures = judge(obs, plan.expect, plan.mainTaskId, plan.perTask);
+  const caseForCheckers = { ...plan.caseForCheckers, taskIds: obs.aliases };
+  rec.checks = rec.statements.map((id) => runCheck(ctx, id, obs, caseForCheckers));
   const broken = rec.checks.find((c) => c.ok === false && c.message.startsWith('checker threw'));
   const unknown = rec.checks.find((c) => c.ok === false && c.message.startsWith('unknown statement'));
   if (unknown || broken) {
@@ -440,6 +307,15 @@ async function execute(
   } else {
     rec.outcome = 'pass';
   }
+  // A worker that never reached the Queue usually says why on its way out.
+  if (rec.outcome !== 'pass' && obs.trace.length === 0) rec.workerOutputTail = outputTail(obs);
+}
+
+function outputTail(obs: Observation): string[] | undefined {
+  const text = obs.stderr.trim() ? obs.stderr : obs.stdout;
+  const lines = text.trimEnd().split('\n');
+  if (lines.length === 1 && lines[0] === '') return undefined;
+  return lines.slice(-TAIL_LINES).map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l));
 }
 
 function runCheck(ctx: RunContext, id: string, obs: Observation, c: unknown): CheckRecord {
@@ -455,34 +331,6 @@ function runCheck(ctx: RunContext, id: string, obs: Observation, c: unknown): Ch
   } catch (err) {
     return { statement: id, ok: false, message: `checker threw: ${(err as Error).message}` };
   }
-}
-
-/** setup.files values: a string (UTF-8 text), {base64}, {text} or {json}. */
-function fileContent(v: unknown, rel: string): Buffer {
-  if (typeof v === 'string') return Buffer.from(v, 'utf8');
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (typeof o.base64 === 'string') return Buffer.from(o.base64, 'base64');
-    if (typeof o.text === 'string') return Buffer.from(o.text, 'utf8');
-    if (typeof o.content === 'string') return Buffer.from(o.content, 'utf8');
-    if ('json' in o) return Buffer.from(JSON.stringify(o.json));
-  }
-  throw new Error(`setup.files[${JSON.stringify(rel)}]: expected a string or {base64 | text | json}`);
-}
-
-/**
- * Faults are confined to the case's own tasks and task queue, since one mock serves every case:
- * a rule naming no task gets a path condition on the case's slug or task ids (cancel rules, which
- * match on taskId only, become one rule per task).
- */
-export function scopeFault(rule: unknown, slug: string, taskIds: string[]): unknown[] {
-  if (!rule || typeof rule !== 'object' || Array.isArray(rule)) return [rule];
-  const r = rule as Record<string, unknown>;
-  if (r.taskId !== undefined) return [r];
-  if (r.cancelAfterSeconds !== undefined) return taskIds.map((taskId) => ({ ...r, taskId }));
-  const mine = `(?:${[slug, ...taskIds].join('|')})`;
-  const path = typeof r.path === 'string' ? `^(?=[\\s\\S]*${mine})[\\s\\S]*?(?:${r.path})` : mine;
-  return [{ ...r, path }];
 }
 
 interface SpawnResult {

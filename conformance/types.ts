@@ -138,6 +138,8 @@ export interface CaseRecord {
   durationMs: number;
   exitCode?: number | null;
   signal?: string | null;
+  /** The last lines of the worker's stderr (else stdout) when the case failed and the worker made no Queue call. */
+  workerOutputTail?: string[];
   /** Problems found by the fixture's expect block. */
   expectFailures: string[];
   checks: CheckRecord[];

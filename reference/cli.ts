@@ -238,7 +238,9 @@ export function buildProgram(): Command {
 
   program
     .command('launch-agent-plist')
-    .description('macOS: print (or write) the launch agent that runs the worker at load (seed "Mac → Installing").')
+    .description(
+      'macOS: print (or write) the launch agent that runs the worker at load (generic-worker install guide, section "macOS - multiuser/insecure build": ui/docs/reference/workers/generic-worker/installing.mdx in taskcluster v106).',
+    )
     .option('--program <PATH>', 'Worker executable (default: this node and bin/tc-worker.js).')
     .option('--config <CONFIG-FILE>', 'Config file the agent runs with.', '/etc/generic-worker.config')
     .requiredOption('--working-directory <DIR>', "The worker user's home: tasks and the signing key live there.")
@@ -250,7 +252,9 @@ export function buildProgram(): Command {
 
   program
     .command('launch-agent-config')
-    .description('macOS: print (or write, mode 0600) the worker config of the launch agent (seed "Mac → Installing").')
+    .description(
+      'macOS: print (or write, mode 0600) the worker config of the launch agent (generic-worker install guide, section "macOS - multiuser/insecure build": ui/docs/reference/workers/generic-worker/installing.mdx in taskcluster v106).',
+    )
     .requiredOption('--client-id <ID>', 'Taskcluster client id.')
     .option('--access-token <TOKEN>', 'Access token (default: $TASKCLUSTER_ACCESS_TOKEN).')
     .requiredOption('--root-url <URL>', 'Taskcluster root URL.')
@@ -289,6 +293,17 @@ export function buildProgram(): Command {
     .option(
       '--ed25519-public-key <KEY>',
       'base64 ed25519 public key (or a file holding it): checks public/chain-of-trust.json.sig.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Credentials: from TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN (and TASKCLUSTER_CERTIFICATE for',
+        'temporary credentials) when set; without them the Queue is called anonymously, which reads only',
+        'public/ artifacts, and only if the deployment grants its anonymous role queue:get-artifact:public/*.',
+        '',
+        'Exit codes: 0 verified, 1 not verified (the reason is printed), 2 bad usage.',
+      ].join('\n'),
     )
     .action(async (opts) => {
       const { runVerifyCot } = await import('./chain-of-trust/verify.ts');

@@ -18,6 +18,7 @@ export interface WorkerConfig {
   ed25519SigningKeyLocation?: string;
   livelogSecret?: string;
   publicIP?: string;
+  livelogListenAddress?: string;
   signingKeyLocation?: string;
   authBaseURL?: string;
   availabilityZone: string;
@@ -191,6 +192,11 @@ export function validateConfig(raw: unknown, os: OsName, configFile = '<inline>'
     throw new ExitError(
       ExitCode.INVALID_CONFIG,
       `Invalid config in '${configFile}':\n  config property 'publicIP': invalid IP address: ${cfg.publicIP}`,
+    );
+  if (cfg.livelogListenAddress && isIP(cfg.livelogListenAddress) === 0)
+    throw new ExitError(
+      ExitCode.INVALID_CONFIG,
+      `Invalid config in '${configFile}':\n  config property 'livelogListenAddress': invalid IP address: ${cfg.livelogListenAddress}`,
     );
   cfg.runTasksAsCurrentUser ??= os !== 'windows';
   return { ...cfg, rootUrl: deriveRootUrl(cfg), configFile };

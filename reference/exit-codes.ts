@@ -3,6 +3,7 @@
 
 export const ExitCode = {
   TASKS_COMPLETE: 0,
+  USAGE: 1,
   CANT_LOAD_CONFIG: 64,
   CANT_INSTALL: 65,
   CANT_CREATE_OPENPGP_KEYPAIR: 66,
@@ -22,6 +23,11 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** Code and meaning, in the order `--help` prints them. */
 export const exitCodeTable: ReadonlyArray<[number, string]> = [
   [0, 'Tasks completed successfully; no more tasks to run (see config setting numberOfTasksToRun).'],
+  [
+    1,
+    'Bad command-line usage (unknown target or option, missing argument); the message says which. generic-worker ' +
+      "exits 1 the same way: its docopt parser's PrintHelpAndExit (main.go, docopt.ParseArgs).",
+  ],
   [64, 'Not able to load the specified config file (missing, unreadable, or not valid JSON).'],
   [65, 'Not able to install the worker on the system (install service; Windows only).'],
   [66, 'Not able to create an OpenPGP (or ed25519) key pair.'],

@@ -23,3 +23,12 @@ if (major < 22) {
   console.error(`tc-worker-kit: needs Node >= 22, node_modules/.bin/node is ${version}`);
   process.exit(1);
 }
+// npm checks `engines` against the Node that runs npm itself, so an older system Node (e.g. 20) gets
+// one `npm warn EBADENGINE` block per package needing Node 22 above this line. Say why they are harmless.
+const running = Number(process.versions.node.split('.')[0]);
+if (running < 22) {
+  console.log(
+    `tc-worker-kit: the EBADENGINE warnings above are npm comparing "engines" with the Node it runs on (v${process.versions.node}); ` +
+      `the project runs on its own ${version} (node_modules/.bin/node, used by every npm script and bin), which meets them.`,
+  );
+}

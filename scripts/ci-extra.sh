@@ -14,9 +14,6 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 status=0
 
-# The HTML report check (in npm test) installs chromium itself; this makes a later local run quick.
-scripts/ensure-chromium.sh
-
 echo "::: conformance: reference worker"
 node bin/tc-conformance.js --worker reference --report-dir reports/conformance || status=1
 

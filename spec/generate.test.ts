@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { casesByStatement, renderCoverage, renderSpec, uncovered } from './generate.ts';
 import { statements, validateStatements } from './index.ts';
+import { EXPECT_ONLY_RULE, rules } from './rules.ts';
 import type { Statement } from './types.ts';
 
 const S: Statement[] = [
@@ -13,6 +14,7 @@ const S: Statement[] = [
     source: ['src-a'],
     generations: ['v11', 'current'],
     check: () => null,
+    rule: 'Reads the claims. Fails when one run is handed out twice.',
   },
   {
     id: 'payload.env.run-id',
@@ -74,5 +76,21 @@ describe('spec/index.ts', () => {
     expect(bad.join('\n')).toMatch(/duplicate id/);
     expect(bad.join('\n')).toMatch(/not <area>\.<topic>\.<behaviour>/);
     expect(bad.join('\n')).toMatch(/unknown area "nowhere"/);
+  });
+
+  it('every statement says how it is judged: a checker rule in words, or that its cases expect blocks judge it', () => {
+    const missing = statements.filter((s) => s.check && (!s.rule || s.rule === EXPECT_ONLY_RULE)).map((s) => s.id);
+    expect(missing, 'statements with a checker but no rule (add one to spec/rules.ts or as `rule`)').toEqual([]);
+    for (const s of statements) expect(s.rule, s.id).toMatch(/\bfails (when|unless|on)\b|No checker/i);
+    const ids = new Set(statements.map((s) => s.id));
+    expect(
+      Object.keys(rules).filter((id) => !ids.has(id)),
+      'rules for no statement',
+    ).toEqual([]);
+  });
+
+  it('SPEC.md shows each rule', () => {
+    const md = renderSpec(S, new Map());
+    expect(md).toContain('- rule: Reads the claims. Fails when one run is handed out twice.');
   });
 });

@@ -1,7 +1,8 @@
 // `npm run spec`: renders the statements as a readable document (spec/SPEC.md) and the coverage
 // matrix (spec/COVERAGE.md: per statement its checker and the cases exercising it). Exits 1,
-// naming them, when a statement has neither a checker nor a case. Output is deterministic.
-import { writeFileSync } from 'node:fs';
+// naming them, when a statement has neither a checker nor a case. Output is deterministic. It also
+// writes spec/vocabulary.json's platforms and requires-tags into schemas/profile.schema.json's enums.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { statements as allStatements, type Statement, type Vocabulary, vocabulary } from './index.ts';
 import { type CaseFile, readCaseFiles } from './lib/fixtures.ts';
@@ -48,7 +49,7 @@ export function renderSpec(
     `${statements.length} normative statements (${count('MUST')} MUST, ${count('SHOULD')} SHOULD, ${count('MAY')} MAY) about`,
     'how a Taskcluster worker meets the Queue–worker contract and generic-worker’s payload semantics.',
     'Each statement has a stable id; cases in `fixtures/` list the ids they exercise, and a statement’s',
-    'checker judges every run of such a case. Generations: `v11` = generic-worker 11.0.1, `current` =',
+    'checker judges every run of such a case; its “rule” says what it reads from the observation and what makes it fail. Generations: `v11` = generic-worker 11.0.1, `current` =',
     'generic-worker v106.0.0. “Binds: queue” marks statements the mock Queue is held to. See',
     '`spec/INTERPRETING.md` for how cases are run and judged, and `spec/COVERAGE.md` for the matrix.',
     '',
@@ -75,6 +76,7 @@ export function renderSpec(
       ];
       out.push(`- ${facts.join(' · ')}`);
       out.push(`- source: ${s.source.map((x) => `\`${x}\``).join('; ')}`);
+      if (s.rule) out.push(`- rule: ${s.rule}`);
       if (s.divergence) out.push(`- divergence: ${s.divergence}`);
       if (s.untestable) out.push(`- no case: ${s.untestable}`);
       out.push('');
@@ -114,7 +116,21 @@ export function renderCoverage(statements: readonly Statement[], byStatement: Ma
   return `${out.join('\n')}\n`;
 }
 
+/** schemas/profile.schema.json with its enums set from the vocabulary (the schema's only copy of them). */
+export function profileSchemaText(schemaText: string, vocab: Vocabulary = vocabulary): string {
+  const schema = JSON.parse(schemaText);
+  const tags = Object.keys(vocab.requires);
+  schema.properties.platforms.items.enum = Object.keys(vocab.platforms);
+  schema.properties.generation.enum = Object.keys(vocab.generations);
+  schema.properties.unsupported.items.enum = tags;
+  schema.properties.configForRequires.propertyNames.enum = tags;
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+export const PROFILE_SCHEMA_FILE = fileURLToPath(new URL('../schemas/profile.schema.json', import.meta.url));
+
 if (import.meta.main) {
+  writeFileSync(PROFILE_SCHEMA_FILE, profileSchemaText(readFileSync(PROFILE_SCHEMA_FILE, 'utf8')));
   const byStatement = casesByStatement(readCaseFiles());
   const specFile = fileURLToPath(new URL('./SPEC.md', import.meta.url));
   const coverageFile = fileURLToPath(new URL('./COVERAGE.md', import.meta.url));

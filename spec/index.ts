@@ -2,6 +2,7 @@
 // (unique kebab-case ids under a known area, known generations and levels, a source, a text).
 import { readFileSync } from 'node:fs';
 import { statements as artifactsPorted } from './artifacts/from-upstream-tests.ts';
+import { statements as artifactsEncoding } from './artifacts/encoding-recorded.ts';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
 import { statements as cotCertificate } from './chain-of-trust/certificate.ts';
 import { statements as featuresD2g } from './features/d2g.ts';
@@ -13,6 +14,7 @@ import { statements as featuresResourceMonitor } from './features/resource-monit
 import { statements as featuresRunTaskAsCurrentUser } from './features/run-task-as-current-user.ts';
 import { statements as featuresSupersede } from './features/supersede.ts';
 import { statements as logsArtifacts } from './logs/artifacts.ts';
+import { statements as logsErrors } from './logs/errors.ts';
 import { statements as logsFormat } from './logs/format.ts';
 import { statements as mountsPorted } from './mounts/from-upstream-tests.ts';
 import { statements as mounts } from './mounts/mounts.ts';
@@ -30,6 +32,7 @@ import { statements as queueClaim } from './queue/claim.ts';
 import { statements as queueCredentials } from './queue/credentials.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
+import { EXPECT_ONLY_RULE, rules } from './rules.ts';
 import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
 import { statements as sandboxPorted } from './sandbox/from-upstream-tests.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
@@ -93,8 +96,10 @@ const all: Statement[] = [
   ...payloadValidation,
   ...taskLifecycle,
   ...logsFormat,
+  ...logsErrors,
   ...logsArtifacts,
   ...artifactsPayload,
+  ...artifactsEncoding,
   ...artifactsPorted,
   ...mounts,
   ...mountsPorted,
@@ -115,6 +120,10 @@ const all: Statement[] = [
   ...sandboxCleanup,
   ...sandboxPorted,
 ];
+
+// Every statement says how it is judged: its checker's rule (its own `rule`, else spec/rules.ts), or
+// that only the expect blocks of its cases judge it.
+for (const s of all) s.rule ??= rules[s.id] ?? (s.check ? undefined : EXPECT_ONLY_RULE);
 
 const problems = validateStatements(all);
 if (problems.length > 0) throw new Error(`spec/: invalid statements:\n${problems.join('\n')}`);

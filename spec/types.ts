@@ -185,6 +185,11 @@ export interface Statement {
   /** When sources disagree: both, and which wins. */
   divergence?: string;
   check?: Checker;
+  /**
+   * The checker's rule in words: what it reads from the Observation and what makes it fail (rendered in
+   * SPEC.md, so a harness in another language can reimplement it). Without one, spec/rules.ts gives it.
+   */
+  rule?: string;
   /** Platforms the statement applies to; absent = all. */
   platforms?: Array<'linux' | 'darwin' | 'windows'>;
   /** Who the statement binds: the worker (default) or the Queue (the mock is held to it). */

@@ -25,10 +25,15 @@ export interface StatementSummary {
   text?: string;
   source?: string[];
   cases: string[];
-  /** pass: every check that applied passed; fail: one failed; untested: none applied. */
-  verdict: 'pass' | 'fail' | 'untested';
+  /**
+   * pass: every check that applied passed; fail: one failed in a case the baseline does not expect to
+   * fail; expected-fail: it failed only in cases the baseline expects to fail; untested: none applied.
+   */
+  verdict: 'pass' | 'fail' | 'expected-fail' | 'untested';
   passed: number;
   failed: number;
+  /** Failures in cases whose baseline entry expects them to fail (status expected-fail). */
+  expectedFailed: number;
 }
 
 export function summariseStatements(
@@ -50,6 +55,7 @@ export function summariseStatements(
         verdict: 'untested',
         passed: 0,
         failed: 0,
+        expectedFailed: 0,
       };
       out.set(id, s);
     }
@@ -64,10 +70,13 @@ export function summariseStatements(
       const check = r.checks.find((c) => c.statement === id);
       const s = entry(id);
       // A statement fails in a case when its checker fails or when the case's expect block failed.
-      if (check?.ok === false || r.expectFailures.length > 0) s.failed++;
-      else if (check?.ok === true || check?.ok === null) s.passed++;
+      if (check?.ok === false || r.expectFailures.length > 0) {
+        if (r.status === 'expected-fail') s.expectedFailed++;
+        else s.failed++;
+      } else if (check?.ok === true || check?.ok === null) s.passed++;
     }
   }
-  for (const s of out.values()) s.verdict = s.failed > 0 ? 'fail' : s.passed > 0 ? 'pass' : 'untested';
+  for (const s of out.values())
+    s.verdict = s.failed > 0 ? 'fail' : s.expectedFailed > 0 ? 'expected-fail' : s.passed > 0 ? 'pass' : 'untested';
   return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskLog } from '../task-log.ts';
-import { LiveLogServer } from './live-log.ts';
+import { createLiveLogFeature, LiveLogServer, listenAddress } from './live-log.ts';
 
 /**
  * A throwaway self-signed EC certificate made with the openssl binary, or null when this openssl
@@ -97,6 +97,40 @@ async function serveOnce(tls?: { certFile: string; keyFile: string }) {
   server.close();
   return { res, missing };
 }
+
+/** The HTTP status of a GET, or -1 when the connection is refused. */
+const statusOf = (url: string) =>
+  new Promise<number>((resolve) =>
+    httpGet(url, (r) => {
+      r.resume();
+      resolve(r.statusCode ?? 0);
+    }).on('error', () => resolve(-1)),
+  );
+
+describe('where the live log server listens', () => {
+  it('livelogListenAddress when given; every interface with publicIP (as v106); loopback otherwise', () => {
+    expect(listenAddress({ publicIP: '203.0.113.7', livelogListenAddress: '10.0.0.5' })).toBe('10.0.0.5');
+    expect(listenAddress({ publicIP: '203.0.113.7' })).toBe('0.0.0.0');
+    expect(listenAddress({})).toBe('127.0.0.1');
+  });
+
+  // 127.0.0.2 is a loopback address on Linux (all of 127/8); macOS and Windows have only 127.0.0.1.
+  it.skipIf(process.platform !== 'linux')(
+    'binds only the address the operator gives when publicIP is set',
+    async () => {
+      const feature = createLiveLogFeature();
+      const cfg = { publicIP: '127.0.0.2', livelogListenAddress: '127.0.0.2', livelogGETPort: 0 } as never;
+      await feature.initialise!(cfg);
+      try {
+        const port = feature.server.port;
+        expect(await statusOf(`http://127.0.0.2:${port}/log/none`)).toBe(404);
+        expect(await statusOf(`http://127.0.0.1:${port}/log/none`)).toBe(-1);
+      } finally {
+        feature.server.close();
+      }
+    },
+  );
+});
 
 describe('live log server', () => {
   it('streams what was written before and after the reader connected, and ends when the log closes', async () => {

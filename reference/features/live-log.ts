@@ -94,6 +94,16 @@ export class LiveLogServer {
   }
 }
 
+/**
+ * Where the live log server listens: livelogListenAddress when the operator gives one; otherwise every
+ * interface when publicIP is set, as generic-worker v106 does (tools/livelog main.go portAddressOrExit
+ * and expose/local.go listen on ":<port>"), and loopback when it is not.
+ */
+export function listenAddress(cfg: Pick<ResolvedConfig, 'publicIP' | 'livelogListenAddress'>): string {
+  if (cfg.livelogListenAddress) return cfg.livelogListenAddress;
+  return cfg.publicIP ? '0.0.0.0' : '127.0.0.1';
+}
+
 export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, TaskContext> & { server: LiveLogServer } {
   const server = new LiveLogServer();
   let publicHost = '127.0.0.1';
@@ -107,7 +117,7 @@ export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, Tas
         cfg.livelogCertificate && cfg.livelogKey
           ? { certFile: cfg.livelogCertificate, keyFile: cfg.livelogKey }
           : undefined;
-      await server.listen(cfg.publicIP ? '0.0.0.0' : '127.0.0.1', cfg.livelogGETPort, tls);
+      await server.listen(listenAddress(cfg), cfg.livelogGETPort, tls);
     },
     enabled: (cfg) => cfg.enableLiveLog || 'config enableLiveLog is false',
     requested: (ctx) => ctx.payload?.features?.liveLog !== false,

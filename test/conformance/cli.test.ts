@@ -1,5 +1,6 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} placeholders are what these tests are about
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +48,84 @@ describe('tc-conformance usage', () => {
     writeFileSync(profile, JSON.stringify({ name: 'mine', command: [], configTemplate: {}, generation: 'current' }));
     const r = cli('--worker', profile, '--list');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('"command" must be a non-empty array of strings');
+    expect(r.stderr).toContain(`--worker ${profile}: /command: must NOT have fewer than 1 items`);
+  });
+
+  const reference = () => JSON.parse(readFileSync(join(KIT, 'conformance/profiles/reference.json'), 'utf8'));
+  function profileFile(edit: (p: any) => void): string {
+    const p = reference();
+    edit(p);
+    const file = join(mkdtempSync(join(tmpdir(), 'tc-kit-cli-')), 'profile.json');
+    writeFileSync(file, JSON.stringify(p));
+    return file;
+  }
+
+  it.each([
+    [
+      'a platform outside the vocabulary',
+      (p: any) => (p.platforms = ['posix']),
+      '/platforms/0: "posix" is not one of linux, darwin, windows',
+    ],
+    [
+      'a requires-tag outside the vocabulary',
+      (p: any) => (p.unsupported = ['teleport']),
+      '/unsupported/0: "teleport" is not one of',
+    ],
+    ['an unknown key', (p: any) => (p.comand = p.command), '/comand: not a profile key'],
+    [
+      'an unknown placeholder',
+      (p: any) => (p.configTemplate.rootURL = '${ROOT_ULR}'),
+      '/configTemplate/rootURL: unknown placeholder ${ROOT_ULR}',
+    ],
+    [
+      'a port the case does not have',
+      (p: any) => (p.configTemplate.livelogGETPort = '${PORT:9}'),
+      '/configTemplate/livelogGETPort: ${PORT:9}',
+    ],
+    [
+      'an unknown placeholder in the command',
+      (p: any) => p.command.push('${CONFIG_FILE}'),
+      `/command/${reference().command.length}: unknown placeholder`,
+    ],
+    [
+      'a generation the spec lacks',
+      (p: any) => (p.generation = 'v12'),
+      '/generation: "v12" is not one of v11, current',
+    ],
+  ])('refuses a profile with %s before any case runs: exit 2 naming the field', (_what, edit, message) => {
+    const file = profileFile(edit);
+    const r = cli('--worker', file, '--no-default-fixtures', '--fixtures', SAMPLES);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`--worker ${file}: ${message}`);
+  });
+
+  it('a profile whose platforms exclude this machine: exit 1, nothing ran, saying why', () => {
+    const other = ['linux', 'darwin', 'windows'].find(
+      (p) => p !== (process.platform === 'win32' ? 'windows' : process.platform),
+    );
+    const file = profileFile((p) => (p.platforms = [other]));
+    const r = cli('--worker', file, '--no-default-fixtures', '--fixtures', SAMPLES);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `tc-conformance: no case ran: worker reference runs on ${other} (its profile's "platforms")`,
+    );
+    expect(r.stdout).not.toContain('passed');
+  });
+
+  it('a run in which every selected case is skipped: exit 1 with the reasons', () => {
+    const r = cli('--no-default-fixtures', '--fixtures', SAMPLES, '--only', 'needs-a-tool');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('tc-conformance: no case ran: all 1 selected cases are skipped for worker reference');
+    expect(r.stderr).toContain('1 × requires "no-such-requirement"');
+  });
+
+  it('--help prints the usage once', () => {
+    const r = cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/Usage: tc-conformance/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/Exit status:\n {2}0 .*\n {2}1 .*no case could run.*\n {2}2 {2}bad usage/);
   });
 
   it('--list shows which cases apply and why others are skipped, without running anything', () => {

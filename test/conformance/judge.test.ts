@@ -4,6 +4,25 @@ import type { FixtureCase } from '../../conformance/types.ts';
 import { entry, observation, task } from './helpers.ts';
 
 describe('judge: the generic matchers of a fixture expect block', () => {
+  it('says (none) for a value the worker never set, never "undefined"', () => {
+    const pending = task('running', '', {
+      status: { taskId: 'T1', runs: [{ runId: 0, state: 'running', reasonCreated: 'scheduled' }] },
+    });
+    const problems = judge(
+      observation({ tasks: { T1: pending } }),
+      {
+        runs: [{ state: 'completed', reasonResolved: 'completed' }],
+        artifacts: [
+          { name: 'public/logs/live_backing.log', contentType: 'text/html', reason: 'file-missing-on-worker' },
+        ],
+      },
+      'T1',
+    );
+    expect(problems).toContain('task run 0: expected reasonResolved "completed", got (none)');
+    expect(problems.join('\n')).toContain('reason expected "file-missing-on-worker", got (none)');
+    expect(problems.join('\n')).not.toContain('undefined');
+  });
+
   it('passes an observation that meets every kind of expectation', () => {
     const problems = judge(
       observation(),
@@ -58,7 +77,7 @@ describe('judge: the generic matchers of a fixture expect block', () => {
     expect(problems).toContain('task run 0: expected reasonResolved "completed", got "failed"');
     expect(problems).toContain('task log: does not contain "goodbye"');
     expect(problems).toContain('task log: contains "hello"');
-    expect(problems.some((p) => p.includes('contentEncoding expected "null", got "gzip"'))).toBe(true);
+    expect(problems.some((p) => p.includes('contentEncoding expected null, got "gzip"'))).toBe(true);
     expect(problems.some((p) => p.includes('"public/build/out.txt" (run 0): missing'))).toBe(true);
     expect(problems).toContain('trace reportCompleted: expected at least 2 call(s), got 1');
     expect(problems).toContain('trace claimWork: expected at most 0 call(s), got 1');

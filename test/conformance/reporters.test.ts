@@ -101,6 +101,49 @@ describe('reporters', () => {
     expect(text).toContain('\r\x1b[K[2/2]');
   });
 
+  it('a statement that fails only where the baseline expects it to is expected-fail, not fail', () => {
+    const only = [record('payload/command/ok', 'pass'), record('payload/command/known', 'expected-fail')];
+    const [s] = summariseStatements(only, statements);
+    expect(s).toMatchObject({ verdict: 'expected-fail', passed: 1, failed: 0, expectedFailed: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'tc-kit-rep-'));
+    writeReports(dir, { header, records: only, statements: summariseStatements(only, statements) });
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.statements[0].verdict).toBe('expected-fail');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toMatch(
+      /<code>queue\.claim\.one-task<\/code>.*<span class="badge s-expected-fail">expected-fail<\/span>/,
+    );
+  });
+
+  it('console: every unmet expectation and failed check, skip reasons, the baseline, the worker output tail', () => {
+    let text = '';
+    const write = (s: string) => {
+      text += s;
+      return true;
+    };
+    const r = consoleReporter({ write } as unknown as NodeJS.WritableStream, { tty: false });
+    const failing = record('payload/command/broken', 'fail', {
+      expectFailures: ['worker exit code: expected 0, got 64', 'task run 0: expected state "completed", got (none)'],
+      checks: [{ statement: 'queue.claim.one-task', ok: false, message: 'no claimWork call' }],
+      workerOutputTail: ['tc-worker: config /x: rootURL: must be a URL'],
+    });
+    r.onCase(failing, 1, 3);
+    r.onCase(record('sandbox/cleanup/root-only', 'skipped'), 2, 3);
+    r.onCase(record('payload/command/known', 'expected-fail'), 3, 3);
+    expect(text).toContain('worker exit code: expected 0, got 64');
+    expect(text).toContain('task run 0: expected state "completed", got (none)');
+    expect(text).toContain('queue.claim.one-task: no claimWork call');
+    expect(text).toContain('  | tc-worker: config /x: rootURL: must be a URL');
+    expect(text).toMatch(/skipped +sandbox\/cleanup\/root-only \(1\.5s\)\n +needs root/);
+    expect(text).toContain('baseline: known upstream gap');
+    expect(text).not.toContain('undefined');
+    r.finish([failing], 1000);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(
+      /^CI line \(passed = pass \+ expected-fail; failed = fail \+ unexpected-pass \+ errored\):$/,
+    );
+    expect(lines.at(-1)).toBe('0 passed, 1 failed');
+  });
+
   it('junit.xml: one testcase per case, grouped by area, well-formed with escaping', () => {
     const xml = junitXml(records, 'tc-kit conformance: reference', header.startedAt);
     assertWellFormedXml(xml);
@@ -155,7 +198,14 @@ describe('reporters', () => {
     expect(c.observation.tasks.T1.artifacts[0].content).toContain('hello');
     expect(c.observation.trace[0].route).toBe('claimWork');
     expect(report.statements).toEqual([
-      expect.objectContaining({ id: 'queue.claim.one-task', level: 'MUST', verdict: 'fail', passed: 2, failed: 2 }),
+      expect.objectContaining({
+        id: 'queue.claim.one-task',
+        level: 'MUST',
+        verdict: 'fail',
+        passed: 2,
+        failed: 1,
+        expectedFailed: 1,
+      }),
     ]);
     const html = readFileSync(join(dir, 'index.html'), 'utf8');
     expect(html).not.toMatch(/<(link|script)[^>]+(href|src)=/);

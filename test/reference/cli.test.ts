@@ -29,6 +29,50 @@ describe('tc-worker CLI', () => {
     for (const [c] of exitCodeTable) expect(codes).toMatch(new RegExp(`^ {4}${c} `, 'm'));
   });
 
+  it('a usage error exits with the code its exit-code table gives usage errors', () => {
+    const usage = exitCodeTable.find(([, m]) => m.startsWith('Bad command-line usage'));
+    expect(usage?.[0]).toBe(1);
+    for (const args of [['--bogus'], ['run', '--nope'], ['no-such-target']]) {
+      const r = tcWorker(...args);
+      expect(r.code, args.join(' ')).toBe(usage![0]);
+      expect(r.stderr, args.join(' ')).toMatch(/error: (unknown option|unknown command|too many arguments)/);
+    }
+  });
+
+  it('verify-cot --help names the credentials it reads and its exit codes', () => {
+    const { code, stdout } = tcWorker('verify-cot', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('TASKCLUSTER_CLIENT_ID');
+    expect(stdout).toContain('TASKCLUSTER_ACCESS_TOKEN');
+    expect(stdout).toContain('queue:get-artifact:public/*');
+    expect(stdout).toMatch(/Exit codes: 0 verified, 1 not verified.*, 2 bad usage/);
+  });
+
+  it('--help points to documents a user can look up', () => {
+    const { stdout } = tcWorker('--help');
+    expect(stdout).not.toContain('Mac →');
+  });
+
+  it('run refuses a livelogListenAddress that is not an IP address (exit 73, naming the property)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-worker-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        rootURL: 'http://127.0.0.1:1',
+        clientId: 'c',
+        accessToken: 'a',
+        workerId: 'w',
+        workerType: 't',
+        publicIP: '127.0.0.1',
+        livelogListenAddress: 'all-of-them',
+      }),
+    );
+    const r = tcWorker('run', '--config', config);
+    expect(r.code).toBe(73);
+    expect(r.stderr).toContain("config property 'livelogListenAddress': invalid IP address: all-of-them");
+  });
+
   it('--version names the release', () => {
     const { code, stdout } = tcWorker('--version');
     expect(code).toBe(0);
