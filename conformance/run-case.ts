@@ -3,11 +3,13 @@
 // within a bounded time, then observe and judge. The runner decides the verdict, never the worker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import slugid from 'slugid';
 import treeKill from 'tree-kill';
 import { platformName, skipReason } from './cases.ts';
+import { prepareHost, releaseHost, type SpawnOptions } from './fault-env.ts';
+import { statementsFor } from './invariants.ts';
 import { expectFor, judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
@@ -246,6 +248,7 @@ class Output {
 }
 
 function signalDue(step: SignalStep, startedAt: number, output: string, trace: TraceEntry[]): boolean {
+  if (step.whenFile !== undefined && !existsSync(step.whenFile)) return false;
   if (step.afterMs !== undefined && Date.now() - startedAt < step.afterMs) return false;
   if (step.whenLogContains !== undefined && !output.includes(step.whenLogContains)) return false;
   if (
@@ -284,6 +287,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     rec.durationMs = Date.now() - started;
     for (const id of faultIds) ctx.faults.remove?.(id);
     releasePorts(ports);
+    releaseHost(caseDir);
     if (!ctx.keepDirs) rmSync(caseDir, { recursive: true, force: true, maxRetries: 3 });
   }
   return rec;
@@ -325,6 +329,14 @@ async function execute(
     KIT: KIT_DIR,
   };
   for (const p of plans) vars[`TASK_ID:${p.alias}`] = p.taskId;
+  // Host fixtures (sentinel, victims, markers, small filesystem): fault-env.ts.
+  const host = prepareHost(f, caseDir, slug);
+  Object.assign(vars, host.vars);
+  host.setTaskIds(plans.map((p) => p.taskId));
+  if (host.skip) {
+    rec.reason = host.skip;
+    return;
+  }
   ports.push(...(await freePortBlock(PORTS_PER_CASE)));
   ports.forEach((port, i) => {
     vars[`PORT:${i}`] = String(port);
@@ -383,8 +395,19 @@ async function execute(
         })
       : undefined;
   probe?.start();
-  const result = await spawnWorker(ctx.live, argv, extraEnv, caseDir, f.setup?.signals ?? [], timeoutMs, () =>
-    caseTrace(ctx.trace(), taskIds, slug),
+  const result = await host.runWorkers(
+    (signals, opts) =>
+      spawnWorker(
+        ctx.live,
+        argv,
+        extraEnv,
+        caseDir,
+        signals,
+        timeoutMs,
+        () => caseTrace(ctx.trace(), taskIds, slug),
+        opts,
+      ),
+    expandDeep(f.setup?.signals ?? [], vars),
   );
   const liveLog = await probe?.finish();
 
@@ -406,6 +429,7 @@ async function execute(
     aliases: Object.fromEntries(plans.map((p) => [p.alias, p.taskId])),
     ...(liveLog ? { liveLog } : {}),
     secrets: ctx.keys.secrets,
+    host: host.observed(),
   };
   rec.observation = obs;
   rec.exitCode = obs.exitCode;
@@ -427,7 +451,7 @@ async function execute(
     expect,
     taskIds: obs.aliases,
   };
-  rec.checks = f.statements.map((id) => runCheck(ctx, id, obs, caseForCheckers));
+  rec.checks = statementsFor(f).map((id) => runCheck(ctx, id, obs, caseForCheckers));
   const broken = rec.checks.find((c) => c.ok === false && c.message.startsWith('checker threw'));
   const unknown = rec.checks.find((c) => c.ok === false && c.message.startsWith('unknown statement'));
   if (unknown || broken) {
@@ -502,6 +526,7 @@ function spawnWorker(
   signals: SignalStep[],
   timeoutMs: number,
   trace: () => TraceEntry[],
+  opts: SpawnOptions = {},
 ): Promise<SpawnResult> {
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
@@ -541,11 +566,16 @@ function spawnWorker(
     let exitedAt = 0;
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
+      opts.onExit?.();
       exitedAt = Date.now();
       live.delete(child);
       clearTimeout(timer);
       // A process the worker left behind may hold its stdout open; 'close' must not wait for it.
-      grace = setTimeout(() => killGroup(child), 2000);
+      grace = setTimeout(() => {
+        if (!opts.keepGroup) killGroup(child);
+        // A killed worker's orphans may hold its pipes: stop reading them instead of killing them.
+        else for (const s of [child.stdout, child.stderr]) s?.destroy();
+      }, 2000);
     });
     child.on('close', (code, signal) => {
       clearInterval(poll);
@@ -553,7 +583,7 @@ function spawnWorker(
       clearTimeout(grace);
       // Anything the worker left running in its process group goes too: nothing outlives a case.
       // Only the group: the worker's own pid is reaped by now and may already belong to someone else.
-      killGroup(child);
+      if (!opts.keepGroup) killGroup(child);
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
       resolve({
         exitCode: code,

@@ -12,7 +12,10 @@ describe('garble fault', () => {
   it('answers 200 with truncated JSON, an HTML page or nothing, without claiming the task', async () => {
     mock = await startMockServices({ longPollMs: 10 });
     const taskId = slugid.nice();
-    await call(mock.rootUrl, 'PUT', `/api/queue/v1/task/${taskId}`, { creds: mock.admin, body: taskBody(Q, mock.model.now()) });
+    await call(mock.rootUrl, 'PUT', `/api/queue/v1/task/${taskId}`, {
+      creds: mock.admin,
+      body: taskBody(Q, mock.model.now()),
+    });
     const path = `/api/queue/v1/claim-work/${encodeURIComponent(Q)}`;
     const body = { workerGroup: 'g', workerId: 'w' };
     const seen: string[] = [];
@@ -30,11 +33,12 @@ describe('garble fault', () => {
       mock.faults.remove(id);
     }
     expect(seen[1]).toMatch(/text\/html/);
-    expect(mock.trace.entries().filter((e) => e.route === 'claimWork').map((e) => e.fault)).toEqual([
-      'garble truncated',
-      'garble html',
-      'garble empty',
-    ]);
+    expect(
+      mock.trace
+        .entries()
+        .filter((e) => e.route === 'claimWork')
+        .map((e) => e.fault),
+    ).toEqual(['garble truncated', 'garble html', 'garble empty']);
     // Nothing was claimed behind the garbled answers: the next claim gets the task's first run.
     const r = await call(mock.rootUrl, 'POST', path, { creds: mock.admin, body });
     expect(r.body.tasks.map((t: any) => [t.status.taskId, t.runId])).toEqual([[taskId, 0]]);

@@ -1,0 +1,42 @@
+// security.secrets.* and security.input.*: what any worker (sandbox or not) holds to whatever a task
+// prints or asks for. Issue 10's secrets class: "34 secrets never found in any log or artifact".
+import { BOTH, gw, gwb, q, tc } from '../lib/sources.ts';
+import type { Statement } from '../types.ts';
+
+const area = 'security';
+const ISSUE = 'issue 10: Sandbox and worker hardening (secrets and bad input)';
+
+export const statements: Statement[] = [
+  {
+    id: 'security.secrets.not-in-task-env',
+    area,
+    level: 'MUST',
+    text: "A task's environment holds none of the worker's secrets (access token, temporary credentials, live-log secret, signing keys): a task that prints its whole environment shows none.",
+    source: [ISSUE, q(16), gwb('2.4'), gw('insecure.go')],
+    generations: BOTH,
+  },
+  {
+    id: 'security.secrets.not-in-error-messages',
+    area,
+    level: 'MUST',
+    text: "When a Queue call fails, the worker's report of it (task log, worker output) shows no credentials: neither the Hawk header nor the temporary access token.",
+    source: [ISSUE, tc('clients/client-go (request errors)'), gw('artifacts.go TaskRun.classifyCreateArtifactError')],
+    generations: BOTH,
+  },
+  {
+    id: 'security.input.unrepresentable-env',
+    area,
+    level: 'MUST',
+    text: 'An env value no process environment can hold (a NUL character) resolves the task exception/malformed-payload with the reason in the log, and the worker keeps serving.',
+    source: [ISSUE + ', item 9', gw('payload_validator_feature.go'), gw('main.go MalformedPayloadError')],
+    generations: BOTH,
+  },
+  {
+    id: 'security.input.artifact-name-printable',
+    area,
+    level: 'MUST',
+    text: 'An artifact name outside printable ASCII (which the Queue refuses with 400) resolves the task exception/malformed-payload, not internal-error.',
+    source: [ISSUE + ', item 9', tc('services/queue/src/api.js (URL parameter name: /^[\\x20-\\x7e]+$/)')],
+    generations: BOTH,
+  },
+];
