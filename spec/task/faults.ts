@@ -1,6 +1,28 @@
 // task.faults.*: tasks that misbehave in ways a worker must survive (issue 10's faults).
 import { BOTH, CURRENT, gw } from '../lib/sources.ts';
-import type { Statement } from '../types.ts';
+import { verdict } from '../lib/observe.ts';
+import type { Checker, Statement } from '../types.ts';
+
+const BACKING_LOG = 'public/logs/live_backing.log';
+/** What faults/task/large-log writes: 32 MiB of text (its newlines on top). */
+const LARGE_LOG_BYTES = 32 * 1024 * 1024;
+
+/** Every task's backing log arrived whole: at least the bytes its task wrote (the runner keeps only 4 MiB of a body). */
+const largeLogUploaded: Checker = (obs) => {
+  const logs = Object.entries(obs.tasks).map(
+    ([id, t]) => [id, t.artifacts.find((a) => a.name === BACKING_LOG)] as const,
+  );
+  if (logs.length === 0) return null;
+  return verdict(
+    logs
+      .filter(([, a]) => (a?.size ?? 0) < LARGE_LOG_BYTES)
+      .map(
+        ([id, a]) =>
+          `task ${id}: backing log ${a ? `has ${a.size ?? 'unknown'} bytes` : 'missing'}, under ${LARGE_LOG_BYTES}`,
+      ),
+    `backing log(s) of at least ${LARGE_LOG_BYTES} bytes uploaded`,
+  );
+};
 
 const area = 'task';
 const ISSUE = 'issue 10: faults injected around a running worker';
@@ -39,6 +61,7 @@ export const statements: Statement[] = [
     text: 'A log of tens of MiB is uploaded whole as the backing log.',
     source: [`${ISSUE} (a 1 GiB log, peak 196 MiB)`, gw('artifacts.go TaskRun.uploadLog')],
     generations: BOTH,
+    check: largeLogUploaded,
   },
   {
     id: 'task.faults.disk-full-resolves',
