@@ -17,12 +17,16 @@ import {
 } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { ObservedHost } from '../spec/types.ts';
+import { freePortBlock, releasePorts } from './ports.ts';
+import { expand } from './profiles.ts';
 import type { FixtureCase, SignalStep } from './types.ts';
 
 /** What the runner passes to one worker start; `keepGroup` leaves the worker's process group alone. */
 export interface SpawnOptions {
   keepGroup?: boolean;
   onExit?: () => void;
+  /** Start this worker with another config file: [the case's, this one's] (argv entries are swapped). */
+  config?: [string, string];
 }
 
 export interface WorkerResult {
@@ -122,6 +126,15 @@ export class HostEnv {
     }
   }
 
+  private ports: number[] = [];
+  private configFile = '';
+
+  /** The case's config file and loopback ports (a worker started alongside gets other ports). */
+  setWorker(configFile: string, ports: number[]): void {
+    this.configFile = configFile;
+    this.ports = ports;
+  }
+
   /** The case's taskIds, for the environment scan (every task process has TASK_ID in its environment). */
   setTaskIds(ids: string[]): void {
     this.taskIds = ids;
@@ -136,6 +149,8 @@ export class HostEnv {
     signals: SignalStep[],
   ): Promise<WorkerResult> {
     const onExit = () => this.lookAtHost();
+    const alongside = this.f.setup?.host?.alongside;
+    if (alongside) return this.runAlongside(spawnOnce, signals, expand(alongside.whenFile, this.vars), onExit);
     if (!this.f.setup?.host?.restart) return spawnOnce(signals, { onExit });
     const first = await spawnOnce(signals, { keepGroup: true });
     const second = await spawnOnce([], { onExit });
@@ -146,6 +161,55 @@ export class HostEnv {
       stderr: first.stderr + note + second.stderr,
       durationMs: first.durationMs + second.durationMs,
       timedOut: first.timedOut || second.timedOut,
+    };
+  }
+
+  /**
+   * setup.host.alongside: a second worker on the same config starts once `whenFile` exists (the first one's
+   * task is running then); when it has exited the runner creates ${MARKERS}/alongside-exited, so the task can
+   * check that what it holds survived the second worker's start-up.
+   */
+  private async runAlongside(
+    spawnOnce: (signals: SignalStep[], opts: SpawnOptions) => Promise<WorkerResult>,
+    signals: SignalStep[],
+    whenFile: string,
+    onExit: () => void,
+  ): Promise<WorkerResult> {
+    let second: Promise<WorkerResult> | undefined;
+    let stop = false;
+    const watcher = (async () => {
+      while (!stop && !existsSync(whenFile)) await new Promise((r) => setTimeout(r, 100));
+      if (stop) return;
+      // Its own config, the same but for the loopback ports, as a second worker on a host would have.
+      const ports = await freePortBlock(this.ports.length);
+      try {
+        const config = readFileSync(this.configFile, 'utf8');
+        const byPort = new Map(this.ports.map((p, i) => [p, ports[i]]));
+        const other = JSON.stringify(
+          JSON.parse(config, (_k, v) => (typeof v === 'number' && byPort.has(v) ? byPort.get(v) : v)),
+          null,
+          2,
+        );
+        const otherFile = `${this.configFile}.alongside.json`;
+        writeFileSync(otherFile, other, { mode: 0o644 });
+        second = spawnOnce([], { config: [this.configFile, otherFile] });
+        await second;
+      } finally {
+        releasePorts(ports);
+      }
+      writeFileSync(join(this.vars.MARKERS, 'alongside-exited'), '');
+    })();
+    const first = await spawnOnce(signals, { onExit });
+    stop = true;
+    await watcher;
+    const other = second ? await second : undefined;
+    const note = other
+      ? `\n[tc-kit] a second worker ran alongside (exit ${other.exitCode}, signal ${other.signal})\n`
+      : '\n[tc-kit] the second worker never started: its start condition did not occur\n';
+    return {
+      ...first,
+      stdout: first.stdout + note + (other?.stdout ?? ''),
+      stderr: first.stderr + note + (other?.stderr ?? ''),
     };
   }
 

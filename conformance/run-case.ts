@@ -381,6 +381,7 @@ async function execute(
   }
 
   const argv = commandFor(ctx.profile, vars, f.setup?.args ? expandDeep(f.setup.args, vars) : undefined);
+  host.setWorker(configFile, ports);
   const extraEnv = expandDeep(f.setup?.env ?? {}, vars);
   const timeoutMs = (typeof f.timeoutSecs === 'number' ? f.timeoutSecs : DEFAULT_TIMEOUT_SECS) * 1000;
   const probe =
@@ -399,7 +400,7 @@ async function execute(
     (signals, opts) =>
       spawnWorker(
         ctx.live,
-        argv,
+        argv.map((a) => (opts.config && a === opts.config[0] ? opts.config[1] : a)),
         extraEnv,
         caseDir,
         signals,

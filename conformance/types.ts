@@ -79,7 +79,7 @@ export interface FixtureCase {
     /** Queue settings for the case: its task queue's claim timeout, its tasks' deadline from creation. */
     queue?: { claimTimeoutSecs?: number; deadlineSecs?: number };
     /** Host fixtures and a second worker run (conformance/fault-env.ts). */
-    host?: { smallFs?: { at: 'tasks' | 'scratch'; mb: number }; restart?: true };
+    host?: { smallFs?: { at: 'tasks' | 'scratch'; mb: number }; restart?: true; alongside?: { whenFile: string } };
     /** Read the main task's live log while it runs (conformance/live-log-probe.ts). */
     liveLog?: { until: string; touch?: string };
     [k: string]: unknown;

@@ -33,4 +33,14 @@ export const statements: Statement[] = [
     generations: CURRENT,
     check: noOldTaskDir,
   },
+  {
+    id: 'worker.faults.live-worker-untouched',
+    area,
+    level: 'SHOULD',
+    text: "A worker starting on a tasksDir that a live worker is using removes neither that worker's task directory, nor its task user, nor its processes.",
+    source: [`${ISSUE}, item 7 (attack A10)`, gw('multiuser.go purgeOldTasks'), gw('main.go deleteTaskDirs')],
+    generations: CURRENT,
+    divergence:
+      "generic-worker assumes one worker per tasksDir: purgeOldTasks (insecure.go, multiuser.go) deletes every task directory (and, multiuser, every task user) but those of its own current and next task. The kit holds workers to more, at SHOULD: tc-worker keeps an owner record per task directory.",
+  },
 ];
