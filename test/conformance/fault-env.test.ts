@@ -1,8 +1,18 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${MARKERS} is a fixture placeholder, not a template
 // The catalogue's host side (conformance/fault-env.ts) and the invariants that judge it
 // (spec/security/invariants.check.ts): each fact the runner gathers is seen when it is there, and each
 // invariant fails on it. The end-to-end proof is `npm run conformance -- --only security/` (and faults/).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -107,6 +117,57 @@ describe('fault-env host facts', () => {
     const v = nothingOutside(obs({ host: h }), c);
     expect(v?.ok).toBe(false);
     expect(v?.message).toContain('tc-kit-escape-file was written outside every task directory');
+  });
+});
+
+describe('fault-env worker runs', () => {
+  it('restart: the first run gets the signals and keeps its process group, the fresh one is judged', async () => {
+    const d = caseDir();
+    const host = prepareHost({ ...f, setup: { host: { restart: true } } }, d, 'kslug4');
+    const calls: Array<{ signals: number; keepGroup?: boolean; judged: boolean }> = [];
+    const r = await host.runWorkers(
+      async (signals, opts) => {
+        calls.push({ signals: signals.length, keepGroup: opts.keepGroup, judged: opts.onExit !== undefined });
+        opts.onExit?.();
+        return calls.length === 1
+          ? { ...exit0, exitCode: null, signal: 'SIGKILL', stdout: 'one' }
+          : { ...exit0, exitCode: 68, stdout: 'two' };
+      },
+      [{ signal: 'SIGKILL', whenFile: join(host.vars.MARKERS, 'started') }],
+    );
+    expect(calls).toEqual([
+      { signals: 1, keepGroup: true, judged: false },
+      { signals: 0, keepGroup: undefined, judged: true },
+    ]);
+    expect(r.exitCode).toBe(68);
+    expect(r.stdout).toMatch(
+      /^one\n\[tc-kit\] first worker ended \(exit null, signal SIGKILL\); a fresh worker started\ntwo$/,
+    );
+  });
+
+  it('alongside: a second worker with other ports starts once the file exists, and its exit is announced', async () => {
+    const d = caseDir();
+    const config = join(d, 'worker-config.json');
+    writeFileSync(config, JSON.stringify({ livelogGETPort: 41001, livelogPUTPort: 41002, other: 41001 }));
+    const host = prepareHost({ ...f, setup: { host: { alongside: { whenFile: '${MARKERS}/started' } } } }, d, 'kslug5');
+    host.setWorker(config, [41001, 41002]);
+    const seen: Array<string | undefined> = [];
+    const r = await host.runWorkers(async (_signals, opts) => {
+      seen.push(opts.config?.[1]);
+      if (!opts.config) {
+        writeFileSync(join(host.vars.MARKERS, 'started'), '');
+        for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
+          await new Promise((res) => setTimeout(res, 20));
+        return { ...exit0, stdout: 'first' };
+      }
+      const other = JSON.parse(readFileSync(opts.config[1], 'utf8'));
+      expect(other.livelogGETPort).not.toBe(41001);
+      expect(other.livelogPUTPort).not.toBe(41002);
+      return { ...exit0, exitCode: 68, stdout: 'second' };
+    }, []);
+    expect(seen).toEqual([undefined, `${config}.alongside.json`]);
+    expect(existsSync(join(host.vars.MARKERS, 'alongside-exited'))).toBe(true);
+    expect(r.stdout).toContain('[tc-kit] a second worker ran alongside (exit 68, signal null)');
   });
 });
 
