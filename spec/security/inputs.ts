@@ -1,5 +1,6 @@
-// security.secrets.* and security.input.*: what any worker (sandbox or not) holds to whatever a task
-// prints or asks for. Issue 10's secrets class: "34 secrets never found in any log or artifact".
+// security.secrets.*: what any worker (sandbox or not) holds to whatever a task prints or makes fail.
+// Issue 10's secrets class: "34 secrets never found in any log or artifact". Its bad-input class (item 9:
+// NUL in env, non-ASCII artifact names) is judged by payload.env.no-nul and artifacts.name.printable.
 import { BOTH, gw, gwb, q, tc } from '../lib/sources.ts';
 import type { Statement } from '../types.ts';
 
@@ -21,22 +22,6 @@ export const statements: Statement[] = [
     level: 'MUST',
     text: "When a Queue call fails, the worker's report of it (task log, worker output) shows no credentials: neither the Hawk header nor the temporary access token.",
     source: [ISSUE, tc('clients/client-go (request errors)'), gw('artifacts.go TaskRun.classifyCreateArtifactError')],
-    generations: BOTH,
-  },
-  {
-    id: 'security.input.unrepresentable-env',
-    area,
-    level: 'MUST',
-    text: 'An env value no process environment can hold (a NUL character) resolves the task exception/malformed-payload with the reason in the log, and the worker keeps serving.',
-    source: [ISSUE + ', item 9', gw('payload_validator_feature.go'), gw('main.go MalformedPayloadError')],
-    generations: BOTH,
-  },
-  {
-    id: 'security.input.artifact-name-printable',
-    area,
-    level: 'MUST',
-    text: 'An artifact name outside printable ASCII (which the Queue refuses with 400) resolves the task exception/malformed-payload, not internal-error.',
-    source: [ISSUE + ', item 9', tc('services/queue/src/api.js (URL parameter name: /^[\\x20-\\x7e]+$/)')],
     generations: BOTH,
   },
 ];

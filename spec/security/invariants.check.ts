@@ -1,6 +1,7 @@
 // Checkers of the runner invariants (conformance/invariants.ts applies them to every security and faults
 // case). The host facts (Observation.host) are what conformance/fault-env.ts found when the last worker exited.
-import { claims, isOk, isResolve, okCalls, runCalls, verdict } from '../lib/observe.ts';
+import { claims, isOk, isResolve, runCalls, verdict } from '../lib/observe.ts';
+import { type KnownSecret, knownSecrets } from '../lib/secrets.ts';
 import type { Checker, Observation } from '../types.ts';
 
 /** Runs the Queue resolves by itself when a worker did not (or could not) resolve them. */
@@ -42,25 +43,12 @@ export const nothingOutside: Checker = (obs) => {
   );
 };
 
-/** Config keys whose string value is a secret (accessToken, livelogSecret, …). */
-const SECRET_KEY = /token|secret|password/i;
-/** Shorter values would match by chance. */
-const MIN_SECRET = 8;
-
-/** Every secret the runner knows for this run, by what it is (never the value in a message). */
-export function secretsOf(obs: Observation): Array<{ what: string; value: string }> {
-  const out = new Map<string, string>();
-  const add = (what: string, v: unknown) => {
-    if (typeof v === 'string' && v.length >= MIN_SECRET && !out.has(v)) out.set(v, what);
-  };
-  for (const [k, v] of Object.entries(obs.config ?? {})) if (SECRET_KEY.test(k)) add(`config ${k}`, v);
-  for (const c of claims(obs))
-    add(`the temporary access token of run ${c.taskId}/${c.runId}`, c.credentials?.accessToken);
-  for (const e of okCalls(obs, 'reclaimTask'))
-    add(`the reclaimed access token of run ${e.taskId}/${e.runId}`, (e.response.body as any)?.credentials?.accessToken);
-  for (const s of (obs as { secrets?: Array<{ what: string; value: string }> }).secrets ?? []) add(s.what, s.value);
-  if (obs.host) add('the root-only sentinel file', obs.host.sentinel);
-  return [...out].map(([value, what]) => ({ what, value }));
+/** Every secret the runner knows for this run (spec/lib/secrets.ts), and the root-only sentinel's content. */
+export function secretsOf(obs: Observation): KnownSecret[] {
+  const out = knownSecrets(obs);
+  if (obs.host && !out.some((s) => s.value === obs.host!.sentinel))
+    out.push({ what: 'the root-only sentinel file', value: obs.host.sentinel });
+  return out;
 }
 
 export const noSecretLeak: Checker = (obs) => {
