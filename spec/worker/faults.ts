@@ -41,6 +41,6 @@ export const statements: Statement[] = [
     source: [`${ISSUE}, item 7 (attack A10)`, gw('multiuser.go purgeOldTasks'), gw('main.go deleteTaskDirs')],
     generations: CURRENT,
     divergence:
-      "generic-worker assumes one worker per tasksDir: purgeOldTasks (insecure.go, multiuser.go) deletes every task directory (and, multiuser, every task user) but those of its own current and next task. The kit holds workers to more, at SHOULD: tc-worker keeps an owner record per task directory.",
+      'generic-worker assumes one worker per tasksDir: purgeOldTasks (insecure.go, multiuser.go) deletes every task directory (and, multiuser, every task user) but those of its own current and next task. The kit holds workers to more, at SHOULD: tc-worker keeps an owner record per task directory.',
   },
 ];
