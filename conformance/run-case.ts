@@ -3,10 +3,12 @@
 // shared mock on the case's own task queue tc-kit/<slug>, spawn the worker, drive signals, wait for
 // it within a bounded time), observe, judge. The runner decides the verdict, never the worker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import treeKill from 'tree-kill';
 import { skipReason } from './cases.ts';
+import { type HostEnv, prepareHost, releaseHost, type SpawnOptions } from './fault-env.ts';
+import { statementsFor } from './invariants.ts';
 import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
@@ -15,6 +17,7 @@ import {
   type CasePlan,
   caseConfig,
   caseSlug,
+  caseTaskIds,
   PlanError,
   PORTS_PER_CASE,
   PROVISIONER_ID,
@@ -168,6 +171,7 @@ class Output {
 }
 
 function signalDue(step: SignalStep, startedAt: number, output: string, trace: TraceEntry[]): boolean {
+  if (step.whenFile !== undefined && !existsSync(step.whenFile)) return false;
   if (step.afterMs !== undefined && Date.now() - startedAt < step.afterMs) return false;
   if (step.whenLogContains !== undefined && !output.includes(step.whenLogContains)) return false;
   if (
@@ -202,21 +206,31 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
   const ports: number[] = [];
   try {
     ports.push(...(await freePortBlock(PORTS_PER_CASE)));
+    // Host fixtures (sentinel, victims, markers, a small filesystem): fault-env.ts, before the plan, whose
+    // placeholders they add to; the task ids first, for the scan of task processes.
+    const taskIds = caseTaskIds(f);
+    mkdirSync(caseDir, { recursive: true });
+    const host = prepareHost(f, caseDir, caseSlug(f.id));
+    host.setTaskIds(taskIds.map((t) => t.taskId));
+    if (host.skip) {
+      rec.reason = host.skip;
+      return rec;
+    }
     let plan: CasePlan;
     try {
-      plan = resolvePlan(ctx, lc, { workerIndex, ports });
+      plan = resolvePlan(ctx, lc, { workerIndex, ports, taskIds, extraVars: host.vars });
     } catch (err) {
       if (!(err instanceof PlanError)) throw err;
       rec.outcome = 'errored';
       rec.reason = `fixture ${lc.file}: ${err.message}`;
       return rec;
     }
-    const run = await execute(ctx, plan, faultIds);
-    const obs = await observe(ctx, plan, run);
+    const run = await execute(ctx, plan, faultIds, host);
+    const obs = await observe(ctx, plan, run, host);
     rec.observation = obs;
     rec.exitCode = obs.exitCode;
     rec.signal = obs.signal;
-    judgeCase(ctx, plan, obs, rec);
+    judgeCase(ctx, lc, plan, obs, rec);
   } catch (err) {
     rec.outcome = 'errored';
     rec.reason = `runner: ${(err as Error).message}`;
@@ -224,6 +238,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     rec.durationMs = Date.now() - started;
     for (const id of faultIds) ctx.faults.remove?.(id);
     releasePorts(ports);
+    releaseHost(caseDir);
     if (!ctx.keepDirs) rmSync(caseDir, { recursive: true, force: true, maxRetries: 3 });
   }
   return rec;
@@ -235,7 +250,7 @@ interface Executed {
 }
 
 /** Puts the plan in place (dirs, files, config, faults, Queue settings, tasks), then runs the worker. */
-async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[]): Promise<Executed> {
+async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[], host: HostEnv): Promise<Executed> {
   for (const d of plan.dirs) mkdirSync(d, { recursive: true });
   for (const file of plan.files) {
     mkdirSync(dirname(file.path), { recursive: true });
@@ -249,6 +264,7 @@ async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[]): Pr
   for (const t of plan.tasks) await ctx.harness.createTask(t.taskId, t.definition);
 
   const trace = () => caseTrace(ctx.trace(), taskIdsOf(plan), plan.slug);
+  host.setWorker(plan.configFile?.path ?? join(plan.caseDir, 'worker-config.json'), plan.ports);
   const probe = plan.liveLog
     ? new LiveLogProbe({
         setup: plan.liveLog.setup,
@@ -260,7 +276,21 @@ async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[]): Pr
       })
     : undefined;
   probe?.start();
-  const result = await spawnWorker(ctx.live, plan.argv, plan.env, plan.caseDir, plan.signals, plan.timeoutMs, trace);
+  // Once, or twice for setup.host.restart (fault-env.ts), the second time maybe with another config.
+  const result = await host.runWorkers(
+    (signals, opts) =>
+      spawnWorker(
+        ctx.live,
+        plan.argv.map((a) => (opts.config && a === opts.config[0] ? opts.config[1] : a)),
+        plan.env,
+        plan.caseDir,
+        signals,
+        plan.timeoutMs,
+        trace,
+        opts,
+      ),
+    plan.signals,
+  );
   const liveLog = await probe?.finish();
   return { result, liveLog };
 }
@@ -268,7 +298,7 @@ async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[]): Pr
 const taskIdsOf = (plan: CasePlan) => plan.tasks.map((t) => t.taskId);
 
 /** The Observation (decisions/0001): the worker's run, its own slice of the trace, the Queue's view of each task. */
-async function observe(ctx: RunContext, plan: CasePlan, run: Executed): Promise<Observation> {
+async function observe(ctx: RunContext, plan: CasePlan, run: Executed, host: HostEnv): Promise<Observation> {
   // The worker's wire trace: what it sent up to its exit, without the harness's own calls.
   const all = ctx.trace();
   const cutoff = all.length > 0 ? all[all.length - 1].seq : 0;
@@ -287,14 +317,15 @@ async function observe(ctx: RunContext, plan: CasePlan, run: Executed): Promise<
     aliases: Object.fromEntries(plan.tasks.map((t) => [t.alias, t.taskId])),
     ...(run.liveLog ? { liveLog: run.liveLog } : {}),
     secrets: ctx.keys.secrets,
+    host: host.observed(),
   };
 }
 
-/** The verdict: the expect block (judge.ts), then each listed statement's checker. */
-function judgeCase(ctx: RunContext, plan: CasePlan, obs: Observation, rec: CaseRecord): void {
+/** The verdict: the expect block (judge.ts), then each statement's checker (with the catalogues' invariants). */
+function judgeCase(ctx: RunContext, lc: LoadedCase, plan: CasePlan, obs: Observation, rec: CaseRecord): void {
   rec.expectFailures = judge(obs, plan.expect, plan.mainTaskId, plan.perTask);
   const caseForCheckers = { ...plan.caseForCheckers, taskIds: obs.aliases };
-  rec.checks = rec.statements.map((id) => runCheck(ctx, id, obs, caseForCheckers));
+  rec.checks = statementsFor(lc.fixture).map((id) => runCheck(ctx, id, obs, caseForCheckers));
   const broken = rec.checks.find((c) => c.ok === false && c.message.startsWith('checker threw'));
   const unknown = rec.checks.find((c) => c.ok === false && c.message.startsWith('unknown statement'));
   if (unknown || broken) {
@@ -350,6 +381,7 @@ function spawnWorker(
   signals: SignalStep[],
   timeoutMs: number,
   trace: () => TraceEntry[],
+  opts: SpawnOptions = {},
 ): Promise<SpawnResult> {
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
@@ -389,11 +421,16 @@ function spawnWorker(
     let exitedAt = 0;
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
+      opts.onExit?.();
       exitedAt = Date.now();
       live.delete(child);
       clearTimeout(timer);
       // A process the worker left behind may hold its stdout open; 'close' must not wait for it.
-      grace = setTimeout(() => killGroup(child), 2000);
+      grace = setTimeout(() => {
+        if (!opts.keepGroup) killGroup(child);
+        // A killed worker's orphans may hold its pipes: stop reading them instead of killing them.
+        else for (const s of [child.stdout, child.stderr]) s?.destroy();
+      }, 2000);
     });
     child.on('close', (code, signal) => {
       clearInterval(poll);
@@ -401,7 +438,7 @@ function spawnWorker(
       clearTimeout(grace);
       // Anything the worker left running in its process group goes too: nothing outlives a case.
       // Only the group: the worker's own pid is reaped by now and may already belong to someone else.
-      killGroup(child);
+      if (!opts.keepGroup) killGroup(child);
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
       resolve({
         exitCode: code,

@@ -39,6 +39,8 @@ export interface SignalStep {
   afterMs?: number;
   whenLogContains?: string;
   whenRoute?: string;
+  /** Once this file exists (expanded, so ${MARKERS}/… works). */
+  whenFile?: string;
 }
 
 /** One of several tasks of a case: `${TASK_ID:<alias>}` names its taskId in the others. */
@@ -76,6 +78,8 @@ export interface FixtureCase {
     env?: Record<string, string>;
     /** Queue settings for the case: its task queue's claim timeout, its tasks' deadline from creation. */
     queue?: { claimTimeoutSecs?: number; deadlineSecs?: number };
+    /** Host fixtures and a second worker run (conformance/fault-env.ts). */
+    host?: { smallFs?: { at: 'tasks' | 'scratch'; mb: number }; restart?: true; alongside?: { whenFile: string } };
     /** Read the main task's live log while it runs (conformance/live-log-probe.ts). */
     liveLog?: { until: string; touch?: string };
     [k: string]: unknown;

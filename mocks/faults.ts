@@ -22,7 +22,15 @@ export interface FaultRule {
   times?: number;
   /** After a matching task is claimed, cancel it this many seconds later (a harness-side cancel). */
   cancelAfterSeconds?: number;
+  /**
+   * Answer 200 with a body that is not the route's JSON, as a broken proxy or a cut connection would
+   * (the handler does not run, so nothing changes): `truncated` JSON, an `html` error page, or `empty`.
+   */
+  garble?: Garble;
 }
+
+export const GARBLES = ['truncated', 'html', 'empty'] as const;
+export type Garble = (typeof GARBLES)[number];
 
 export interface ActiveFault extends FaultRule {
   id: number;
@@ -43,6 +51,7 @@ const RULE_KEYS = new Set([
   'after',
   'times',
   'cancelAfterSeconds',
+  'garble',
 ]);
 
 /** Check a rule from untrusted JSON; the error says which rule and field is wrong. */
@@ -69,8 +78,17 @@ export function validateFaultRule(rule: unknown, where = 'fault'): FaultRule {
       throw new Error(`${where}.path: not a valid regular expression`);
     }
   }
-  if (r.status === undefined && r.delayMs === undefined && !r.reset && r.cancelAfterSeconds === undefined) {
-    throw new Error(`${where}: needs one of status, delayMs, reset, cancelAfterSeconds`);
+  if (r.garble !== undefined && !(GARBLES as readonly unknown[]).includes(r.garble)) {
+    throw new Error(`${where}.garble: must be one of ${GARBLES.join(', ')}`);
+  }
+  if (
+    r.status === undefined &&
+    r.delayMs === undefined &&
+    !r.reset &&
+    r.cancelAfterSeconds === undefined &&
+    r.garble === undefined
+  ) {
+    throw new Error(`${where}: needs one of status, delayMs, reset, cancelAfterSeconds, garble`);
   }
   return r as FaultRule;
 }

@@ -6,7 +6,7 @@ import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync }
 import { http, type RequestHandler } from 'msw';
 import type { Auth, Caller } from './auth.ts';
 import { ApiError, errorBody, type RequestInfo } from './errors.ts';
-import type { Faults } from './faults.ts';
+import type { Faults, Garble } from './faults.ts';
 import type { ObjectModel } from './object/model.ts';
 import type { PurgeModel } from './purge-cache/model.ts';
 import type { QueueModel } from './queue/model.ts';
@@ -205,9 +205,16 @@ async function run(
       : state.faults.take({ route: route.name, method: request.method, path: url.pathname, taskId: ids.taskId });
     let early: Response | undefined;
     if (f) {
-      fault = f.reset ? 'reset' : f.status !== undefined ? `status ${f.status}` : `delay ${f.delayMs}ms`;
+      fault = f.reset
+        ? 'reset'
+        : f.garble
+          ? `garble ${f.garble}`
+          : f.status !== undefined
+            ? `status ${f.status}`
+            : `delay ${f.delayMs}ms`;
       if (f.delayMs) await sleep(f.delayMs, request.signal);
       if (f.reset) early = Response.error();
+      else if (f.garble) early = garbled(f.garble);
       else if (f.status !== undefined) {
         const code = f.code ?? ERROR_CODES[f.status] ?? 'InternalServerError';
         const message = f.message ?? `Injected fault: ${f.status} ${code}`;
@@ -244,6 +251,17 @@ async function run(
     ...(fault ? { fault } : {}),
   });
   return compress(route, request, response);
+}
+
+/** A 200 whose body is not the route's answer (fault `garble`): what a broken proxy or a cut stream gives. */
+function garbled(kind: Garble): Response {
+  if (kind === 'html')
+    return new Response('<html><body><h1>502 Bad Gateway</h1></body></html>\n', {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+    });
+  const body = kind === 'truncated' ? '{"tasks": [{"status": {"taskId": "' : '';
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
 /**

@@ -1,6 +1,7 @@
 // The executable spec: every statement, validated once at import against the house rules
 // (unique kebab-case ids under a known area, known generations and levels, a source, a text).
 import { readFileSync } from 'node:fs';
+import { statements as artifactsFaults } from './artifacts/faults.ts';
 import { statements as artifactsPorted } from './artifacts/from-upstream-tests.ts';
 import { statements as artifactsEncoding } from './artifacts/encoding-recorded.ts';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
@@ -30,16 +31,22 @@ import { statements as queueApi } from './queue/api.ts';
 import { statements as queueArtifact } from './queue/artifact.ts';
 import { statements as queueClaim } from './queue/claim.ts';
 import { statements as queueCredentials } from './queue/credentials.ts';
+import { statements as queueFaults } from './queue/faults.ts';
 import { statements as queueReclaim } from './queue/reclaim.ts';
 import { statements as queueResolve } from './queue/resolve.ts';
 import { EXPECT_ONLY_RULE, rules } from './rules.ts';
 import { statements as sandboxCleanup } from './sandbox/cleanup.ts';
 import { statements as sandboxPorted } from './sandbox/from-upstream-tests.ts';
+import { statements as securityInputs } from './security/inputs.ts';
+import { statements as securityInvariants } from './security/invariants.ts';
+import { statements as securitySandbox } from './security/sandbox.ts';
+import { statements as taskFaults } from './task/faults.ts';
 import { statements as taskLifecycle } from './task/lifecycle.ts';
 import type { Statement } from './types.ts';
 import { statements as workerCli } from './worker/cli.ts';
 import { statements as workerConfig } from './worker/config.ts';
 import { statements as workerExitCode } from './worker/exit-code.ts';
+import { statements as workerFaults } from './worker/faults.ts';
 import { statements as workerPorted } from './worker/from-upstream-tests.ts';
 import { statements as workerShutdown } from './worker/shutdown.ts';
 
@@ -119,6 +126,14 @@ const all: Statement[] = [
   ...workerPorted,
   ...sandboxCleanup,
   ...sandboxPorted,
+  // Issue 10's catalogues: the runner invariants, the security area, fault statements in their areas.
+  ...securityInvariants,
+  ...securitySandbox,
+  ...securityInputs,
+  ...queueFaults,
+  ...taskFaults,
+  ...workerFaults,
+  ...artifactsFaults,
 ];
 
 // Every statement says how it is judged: its checker's rule (its own `rule`, else spec/rules.ts), or

@@ -47,6 +47,22 @@ export interface ObservedTask {
   log?: string;
 }
 
+/** Host facts for the runner invariants (spec/security/invariants.ts), gathered when the last worker exited. */
+export interface ObservedHost {
+  /** Processes of the case's tasks still running then: from marker pid files, or (Linux) any process whose environment names one of the case's taskIds. */
+  leftover: Array<{ pid: number; what: string }>;
+  /** How processes were looked for: every process's environment (Linux /proc), or the marker pid files only. */
+  processScan: 'environ' | 'markers';
+  /** Entries named tc-kit-escape* found outside every task directory and cache. */
+  escapes: string[];
+  /** Files the runner planted (root-owned victim, root-only sentinel) that were changed, replaced or removed. */
+  tampered: string[];
+  /** The root-only sentinel's content: it must appear in no log, artifact or task environment. */
+  sentinel: string;
+  /** Entries of the tasks directory then. */
+  taskDirs: string[];
+}
+
 /** What the runner read through a task's live log URL while the task ran (setup.liveLog). */
 export interface ObservedLiveLog {
   /** The URL of the worker's `reference` live log artifact, once it was created. */
@@ -73,6 +89,8 @@ export interface Observation {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** What the runner found on the host after the worker exited (conformance/fault-env.ts), when it looked. */
+  host?: ObservedHost;
   /** Only this case's task queue / tasks. */
   trace: TraceEntry[];
   /** Keyed by taskId. */

@@ -65,6 +65,8 @@ function observationJson(o: NonNullable<CaseRecord['observation']>): object {
     ),
     trace: o.trace,
     ...(o.liveLog ? { liveLog: o.liveLog } : {}),
+    // What the runner found on the host (the invariants' facts); the sentinel's content is a secret.
+    ...(o.host ? { host: { ...o.host, sentinel: '<redacted>' } } : {}),
   };
 }
 

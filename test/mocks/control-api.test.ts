@@ -52,7 +52,7 @@ describe('control API over HTTP', () => {
       [{ route: 'status', status: 'x' }, 'fault rule.status: must be a non-negative number'],
       [{ route: 'status', status: 99 }, 'fault rule.status: must be an HTTP status (100-599)'],
       [{ path: '(' }, 'fault rule.path: not a valid regular expression'],
-      [{ route: 'status' }, 'fault rule: needs one of status, delayMs, reset, cancelAfterSeconds'],
+      [{ route: 'status' }, 'fault rule: needs one of status, delayMs, reset, cancelAfterSeconds, garble'],
     ] as const) {
       const r = await admin('/faults', 'POST', rule);
       expect(r.status, JSON.stringify(rule)).toBe(400);
