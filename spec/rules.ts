@@ -34,11 +34,11 @@ export const rules: Record<string, string> = {
   'security.invariant.resolved-once':
     'Reads the claimed runs and their run calls in obs.trace, and each run’s final state. Fails when a claimed run had more than one 2xx resolution, or none while the run was neither answered 409 nor resolved by the Queue itself (claim-expired, deadline-exceeded, canceled). Not applicable without claims.',
   'security.invariant.no-leftover-process':
-    'Reads obs.host.leftover: the processes the runner found after the last worker exited, by the case’s TASK_ID in /proc/*/environ (Linux) and by the pid files tasks write to ${MARKERS}, zombies left out. Fails when any is still running. Not applicable without host facts.',
+    'Reads obs.host.leftover: the processes the runner found after the last worker exited, by the case’s TASK_ID in /proc/*/environ (Linux) and by the pid files tasks write to the case’s MARKERS directory, zombies left out. Fails when any is still running. Not applicable without host facts.',
   'security.invariant.nothing-outside-task-dir':
-    'Reads obs.host.escapes (tc-kit-escape* entries found outside every task directory: /tmp, ${ESCAPE_TMP}, the case directory) and obs.host.tampered (changes to the root-owned ${VICTIM} file and ${VICTIM_DIR}). Fails when either is non-empty. Not applicable without host facts.',
+    'Reads obs.host.escapes (tc-kit-escape* entries found outside every task directory: /tmp, the ESCAPE_TMP path, the case directory) and obs.host.tampered (changes to the root-owned VICTIM file and VICTIM_DIR directory). Fails when either is non-empty. Not applicable without host facts.',
   'security.invariant.no-secret-leak':
-    'Reads every secret the runner knows (the worker’s access token, every temporary token of the claims, the live-log secret, the signing keys, the root-only ${SENTINEL} content) and looks for each, as a substring, in the worker’s stdout and stderr, the live log read while the task ran, every task log and every downloaded artifact body. Fails when any is found, naming where and which.',
+    'Reads every secret the runner knows (the worker’s access token, every temporary token of the claims, the live-log secret, the signing keys, the root-only SENTINEL file’s content) and looks for each, as a substring, in the worker’s stdout and stderr, the live log read while the task ran, every task log and every downloaded artifact body. Fails when any is found, naming where and which.',
   // queue.claim (spec/queue/claim.check.ts)
   'queue.claim.request-shape':
     'Reads every claimWork call. Fails when one is not POST /claim-work/<provisionerId>/<workerType>, its body workerGroup or workerId is not 1–38 of [A-Za-z0-9_-], or its tasks is present and not an integer 1–32.',
