@@ -1,0 +1,120 @@
+// capacity.*: a worker running several tasks at once (config capacity, current generic-worker):
+// workers/generic-worker main.go RunWorker (TaskManager, PortManager), gwconfig/config.go.
+import { CURRENT, gw } from '../lib/sources.ts';
+import type { Statement } from '../types.ts';
+import * as c from './capacity.check.ts';
+
+const area = 'capacity';
+
+export const statements: Statement[] = [
+  {
+    id: 'capacity.concurrent.runs-at-once',
+    area,
+    level: 'MUST',
+    text:
+      'With capacity N and at least N tasks pending, the worker runs N tasks at the same time, and never ' +
+      'more than N.',
+    source: [
+      gw('main.go: RunWorker (TaskManager.AvailableCapacity, one goroutine per task)'),
+      gw('usage.go: capacity'),
+    ],
+    generations: CURRENT,
+    check: c.runsAtOnce,
+  },
+  {
+    id: 'capacity.claim.free-slots-only',
+    area,
+    level: 'MUST',
+    text:
+      'claimWork asks for at most as many tasks as there are free slots (capacity minus running tasks) and ' +
+      'numberOfTasksToRun leaves (resolved and running tasks counted together).',
+    source: [
+      gw('main.go: RunWorker (claimCount = AvailableCapacity, capped by NumberOfTasksToRun)'),
+      gw('main.go: ClaimWork'),
+    ],
+    generations: CURRENT,
+    check: c.freeSlotsOnly,
+  },
+  {
+    id: 'capacity.isolation.own-task-directory',
+    area,
+    level: 'MUST',
+    text: 'Tasks running at the same time each run in a task directory of their own.',
+    source: [gw('main.go: RunWorker (CreateTaskContext per task, task_<taskId>_<runId>)')],
+    generations: CURRENT,
+    check: c.ownTaskDirectory,
+  },
+  {
+    id: 'capacity.isolation.own-credentials',
+    area,
+    level: 'MUST',
+    text:
+      "Each concurrent run's reclaims, artifacts and resolution are signed with that run's own temporary " +
+      "credentials, never another run's.",
+    source: [gw('main.go: ClaimWork (a Queue client per claimed task)')],
+    generations: CURRENT,
+    check: c.ownCredentials,
+  },
+  {
+    id: 'capacity.tasks-complete.across-slots',
+    area,
+    level: 'MUST',
+    text:
+      'numberOfTasksToRun counts tasks of every slot: the worker exits 0 once that many are resolved, having ' +
+      'claimed no more than that.',
+    source: [gw('main.go: RunWorker processCompletion (tasksResolved, remainingTasks == 0)')],
+    generations: CURRENT,
+    check: c.tasksCompleteAcrossSlots,
+  },
+  {
+    id: 'capacity.shutdown.sigterm-aborts-all',
+    area,
+    level: 'MUST',
+    text: 'SIGTERM aborts every running task, each resolved exception/worker-shutdown, and the worker exits 72.',
+    source: [
+      gw('main.go: RunWorker (SIGTERM → graceful.Terminate(false))'),
+      gw('abort_feature.go: AbortTaskFeature.Start'),
+    ],
+    generations: CURRENT,
+  },
+  {
+    id: 'capacity.shutdown.sigint-finishes-all',
+    area,
+    level: 'MUST',
+    text: 'SIGINT lets every running task finish and be resolved before the worker exits 71.',
+    source: [gw('main.go: RunWorker (sigInterrupt → graceful.Terminate(true), WaitForAll, WORKER_STOPPED)')],
+    generations: CURRENT,
+  },
+  {
+    id: 'capacity.cancel.only-that-task',
+    area,
+    level: 'MUST',
+    text: 'Cancelling one of several running tasks stops only that one; the others run on and are resolved.',
+    source: [gw('main.go: RunWorker (per-task goroutine and reclaim loop)'), gw('abort_feature.go')],
+    generations: CURRENT,
+  },
+  {
+    id: 'capacity.ports.ranges-checked',
+    area,
+    level: 'MUST',
+    text:
+      'At start the worker checks the per-slot port ranges (4 ports per slot from each base port): ranges that ' +
+      'overlap or pass 65535 make the config invalid (exit 73) with a message naming the ports.',
+    source: [
+      gw('gwconfig/config.go: Config.ValidatePortConfiguration'),
+      gw('port_manager.go: PortManager.AllocatePorts'),
+    ],
+    generations: CURRENT,
+  },
+  {
+    id: 'capacity.features.run-task-as-current-user-refused',
+    area,
+    level: 'MUST',
+    text:
+      'With capacity > 1 the worker refuses features.runTaskAsCurrentUser (exception/malformed-payload naming ' +
+      'capacity): it would bypass per-task user isolation.',
+    source: [gw('run_task_as_current_user_feature.go: RunTaskAsCurrentUserFeature.IsEnabled, DisabledReason')],
+    generations: CURRENT,
+    platforms: ['linux', 'darwin', 'windows'],
+  },
+];
