@@ -76,6 +76,12 @@ export const statements: Statement[] = [
       gw('abort_feature.go: AbortTaskFeature.Start'),
     ],
     generations: CURRENT,
+    divergence:
+      'generic-worker v106 resolves both tasks exception/worker-shutdown but then hangs: processCompletion of ' +
+      'the first calls TaskManager.WaitForAll (main.go RunWorker), whose WaitGroup only RemoveTask releases, ' +
+      'and RemoveTask for the second task only runs when that same blocked loop reads its completion. ' +
+      'Measured 2026-12-02 (fixture capacity/shutdown/sigterm-aborts-all, killed at 90 s); at capacity 1 ' +
+      'there is no second task and v106 exits 72. tc-worker waits for every run, then exits 72.',
   },
   {
     id: 'capacity.shutdown.sigint-finishes-all',
@@ -84,6 +90,11 @@ export const statements: Statement[] = [
     text: 'SIGINT lets every running task finish and be resolved before the worker exits 71.',
     source: [gw('main.go: RunWorker (sigInterrupt → graceful.Terminate(true), WaitForAll, WORKER_STOPPED)')],
     generations: CURRENT,
+    divergence:
+      'generic-worker v106 lets the tasks finish and resolves them, then hangs in TaskManager.WaitForAll, ' +
+      'called from the main loop that alone runs RemoveTask (main.go RunWorker, case <-sigInterrupt); the same ' +
+      'deadlock generic-worker-runs/README.md records for worker/shutdown/sigint-finishes-task at capacity 1. ' +
+      'Measured 2026-12-02 (fixture capacity/shutdown/sigint-finishes-all, killed at 90 s).',
   },
   {
     id: 'capacity.cancel.only-that-task',

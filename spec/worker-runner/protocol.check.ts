@@ -149,7 +149,7 @@ export const idleKeepsServing: Checker = (obs) => {
   if (!r || idle <= 0) return null;
   const no = terminateAnswers(obs, false);
   if (no.length === 0) return fail('worker-manager was never asked (or never answered terminate false)');
-  if (obs.exitCode === 68)
+  if (obs.exitCode === 68 && terminateAnswers(obs, true).length === 0)
     return fail('the worker exited 68 (idle timeout) while worker-manager still answered terminate false');
   const start = Math.min(...obs.trace.map((e) => Date.parse(e.time)));
   const lastNo = Math.max(...no.map((e) => Date.parse(e.time)));

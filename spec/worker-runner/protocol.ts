@@ -120,6 +120,13 @@ export const statements: Statement[] = [
       gw('main.go: RunWorker (TerminationRequested → WORKER_SHUTDOWN)'),
     ],
     generations: CURRENT,
+    divergence:
+      'generic-worker v106 hangs: the main loop sees TerminationRequested while the task runs and calls ' +
+      'TaskManager.WaitForAll (main.go RunWorker), a WaitGroup that only RemoveTask releases, which only ' +
+      'processCompletion calls from that same blocked loop; the task is resolved completed but the worker ' +
+      'never exits (measured 2026-12-02, fixture worker-runner/graceful-termination/finish-tasks, killed at ' +
+      '90 s). This is the hang the issue warns of; the kit keeps the documented behaviour (README: the worker ' +
+      'may finish its tasks), tc-worker implements it, and v106 is baselined.',
     check: c.noClaimAfterTermination,
   },
   {
@@ -157,7 +164,7 @@ export const statements: Statement[] = [
     level: 'MUST',
     text:
       'Under worker-runner, reaching idleTimeoutSecs does not end the worker while worker-manager still ' +
-      'answers terminate false: it resets its idle timer and keeps claiming.',
+      'answers terminate false: it resets its idle timer and keeps claiming; told to terminate, it exits (68 or 70).',
     source: [
       gw('main.go: RunWorker (idle: !withWorkerRunner || checkWhetherToTerminate)'),
       gw('usage.go: idleTimeoutSecs'),
