@@ -43,6 +43,8 @@ export class WorkerRunnerProtocol {
 
   constructor(input: Readable, output: Writable) {
     this.output = output;
+    // The runner went away (EPIPE): nothing more can reach it; the worker carries on and exits as usual.
+    output.on('error', () => {});
     this.ready = new Promise((r) => {
       this.markReady = r;
     });
@@ -133,7 +135,7 @@ export class ProtocolLogStream {
     protocol.initialised().then(() => {
       const lines = this.pending ?? [];
       this.pending = undefined;
-      for (const l of lines) this.emit(l);
+      for (const l of lines) this.deliver(l);
     });
   }
 
@@ -142,11 +144,12 @@ export class ProtocolLogStream {
       if (line === '') continue;
       if (this.pending) {
         if (this.pending.length < 10_000) this.pending.push(line);
-      } else this.emit(line);
+      } else this.deliver(line);
     }
   }
 
-  private emit(line: string): void {
+  // Not `emit`: pino treats a stream with an emit method as an event emitter (PINO_CONFIG message).
+  private deliver(line: string): void {
     if (!this.protocol.capable('log')) {
       this.fallback(`${line}\n`);
       return;

@@ -21,6 +21,11 @@ export class DirectoryCaches {
   readonly dir: string;
   private readonly stateFile: string;
   entries: Record<string, DirectoryCacheEntry> = {};
+  /**
+   * Task directories holding a fresh copy of a cache that another running task had mounted already
+   * (capacity > 1): path in the task → cache name. Not in the index; see unmount.
+   */
+  private readonly borrowed = new Map<string, string>();
 
   private constructor(dir: string) {
     this.dir = path.resolve(dir);
@@ -57,6 +62,12 @@ export class DirectoryCaches {
    */
   async mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
     let entry: DirectoryCacheEntry | undefined = this.entries[name];
+    if (entry?.inUse) {
+      // Another task running now holds it (capacity > 1): this task gets a copy of its own, as
+      // generic-worker v106 keeps one per concurrent user (mounts_feature.go, trimPoolExcess).
+      await this.mountCopy(name, target, log, populate);
+      return;
+    }
     if (entry && !(await stat(entry.path).catch(() => undefined))) {
       // Lost (e.g. deleted while a crashed worker had it mounted): start it afresh rather than fail.
       log.info(`[mounts] Writable directory cache '${name}' at ${entry.path} is missing - creating a new one`);
@@ -100,8 +111,49 @@ export class DirectoryCaches {
     log.info(`[mounts] Successfully mounted writable directory cache '${target}'`);
   }
 
+  private async mountCopy(
+    name: string,
+    target: string,
+    log: MountLog,
+    populate?: (dir: string) => Promise<void>,
+  ): Promise<void> {
+    if (await stat(target).catch(() => undefined)) {
+      throw new MountFailure(
+        `[mounts] cannot mount writable directory cache '${name}' at ${target}: path already exists`,
+      );
+    }
+    log.info(`[mounts] Writable directory cache '${name}' is in use by another task - creating a new one at ${target}`);
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await mkdir(target, { mode: 0o700 });
+    try {
+      await populate?.(target);
+    } catch (err) {
+      await rm(target, { recursive: true, force: true });
+      throw err;
+    }
+    this.borrowed.set(target, name);
+    log.info(`[mounts] Successfully mounted writable directory cache '${target}'`);
+  }
+
   /** Moves the cache back out of the task directory; on failure the cache is dropped and the task fails. */
   async unmount(name: string, source: string, log: MountLog): Promise<void> {
+    if (this.borrowed.get(source) === name) {
+      // A concurrent task's copy: kept as the cache when the original is gone, otherwise dropped (one
+      // preserved copy per name, where generic-worker v106 keeps up to capacity of them).
+      this.borrowed.delete(source);
+      if (!this.entries[name]) {
+        const dir = path.join(this.dir, slugid.nice());
+        await rename(source, dir);
+        const now = Date.now();
+        this.entries[name] = { path: dir, created: now, lastUsed: now, hits: 1 };
+        await this.persist();
+        log.info(`[mounts] Preserving cache: Moved "${source}" to "${dir}"`);
+      } else {
+        log.info(`[mounts] Removing the concurrent copy of cache ${name} at ${source} (the cache is kept once)`);
+        await rm(source, { recursive: true, force: true });
+      }
+      return;
+    }
     const entry = this.entries[name];
     if (!entry) return;
     log.info(`[mounts] Preserving cache: Moving "${source}" to "${entry.path}"`);
@@ -122,6 +174,8 @@ export class DirectoryCaches {
 
   /** Removes a cache (and, when mounted, its directory in the task). */
   async purge(name: string, mountedAt?: string): Promise<void> {
+    if (mountedAt !== undefined && this.borrowed.delete(mountedAt))
+      await rm(mountedAt, { recursive: true, force: true });
     const entry = this.entries[name];
     if (!entry) return;
     delete this.entries[name];

@@ -105,6 +105,16 @@ export const statements: Statement[] = [
     generations: CURRENT,
   },
   {
+    id: 'capacity.mounts.cache-per-task',
+    area,
+    level: 'MUST',
+    text:
+      'Two tasks running at once that mount the same writable cache each get a directory of their own (neither ' +
+      "sees the other's files) and both are resolved without a cache error.",
+    source: [gw('mounts_feature.go: a pool of directories per cache name, trimPoolExcess (up to capacity)')],
+    generations: CURRENT,
+  },
+  {
     id: 'capacity.ports.ranges-checked',
     area,
     level: 'MUST',
