@@ -167,6 +167,8 @@ async function run(configFile: string, withWorkerRunner = false): Promise<void> 
   });
   process.on('SIGINT', () => worker.interrupt());
   process.on('SIGTERM', () => worker.terminate());
+  // generic-worker's first log line blocks until welcome, so it claims nothing before the runner is ready.
+  await protocol?.initialised();
   let code: number;
   try {
     code = await worker.run();
