@@ -61,21 +61,27 @@ export const freeSlotsOnly: Checker = (obs) => {
   return verdict(problems, `${cs.length} claimWork call(s) asked only for free slots`);
 };
 
-export const ownTaskDirectory: Checker = (obs) => {
-  const dirs = new Map<string, string>();
+/** What each task printed as `<KEY>=<value>` (its log line, not the echoed command); distinct across tasks? */
+function distinctPrinted(obs: Observation, key: string, what: string) {
+  const values = new Map<string, string>();
+  const line = new RegExp(`^${key}=([^\\s$"].*)$`, 'm');
   for (const [taskId, t] of Object.entries(obs.tasks)) {
-    const m = /^TASK_DIR=(\S.*)$/m.exec(t.log ?? '');
-    if (m) dirs.set(taskId, m[1]!.trim());
+    const m = line.exec(t.log ?? '');
+    if (m) values.set(taskId, m[1]!.trim());
   }
-  if (dirs.size < 2) return null;
+  if (values.size < 2) return null;
   const seen = new Map<string, string>();
   const problems: string[] = [];
-  for (const [taskId, dir] of dirs) {
-    if (seen.has(dir)) problems.push(`${taskId} and ${seen.get(dir)} both ran in ${dir}`);
-    seen.set(dir, taskId);
+  for (const [taskId, v] of values) {
+    if (seen.has(v)) problems.push(`${taskId} and ${seen.get(v)} both had ${what} ${v}`);
+    seen.set(v, taskId);
   }
-  return verdict(problems, `${dirs.size} tasks, ${dirs.size} task directories`);
-};
+  return verdict(problems, `${values.size} tasks, ${values.size} distinct ${what}s`);
+}
+
+export const ownTaskDirectory: Checker = (obs) => distinctPrinted(obs, 'TASK_DIR', 'task directory');
+
+export const ownTaskUser: Checker = (obs) => distinctPrinted(obs, 'TASK_USER', 'task user');
 
 export const ownCredentials: Checker = (obs) => {
   const cls = claims(obs);

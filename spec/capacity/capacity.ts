@@ -45,6 +45,18 @@ export const statements: Statement[] = [
     check: c.ownTaskDirectory,
   },
   {
+    id: 'capacity.isolation.own-task-user',
+    area,
+    level: 'MUST',
+    text: 'With a task user per task (multiuser engine, headlessTasks), tasks running at the same time run as different OS users.',
+    source: [
+      gw('multiuser.go: capacity > 1 requires headlessTasks; a task user per task context'),
+      gw('main.go: RunWorker'),
+    ],
+    generations: CURRENT,
+    check: c.ownTaskUser,
+  },
+  {
     id: 'capacity.isolation.own-credentials',
     area,
     level: 'MUST',
