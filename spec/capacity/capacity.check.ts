@@ -76,7 +76,7 @@ function distinctPrinted(obs: Observation, key: string, what: string) {
     if (seen.has(v)) problems.push(`${taskId} and ${seen.get(v)} both had ${what} ${v}`);
     seen.set(v, taskId);
   }
-  return verdict(problems, `${values.size} tasks, ${values.size} distinct ${what}s`);
+  return verdict(problems, `${values.size} tasks, each with its own ${what}`);
 }
 
 export const ownTaskDirectory: Checker = (obs) => distinctPrinted(obs, 'TASK_DIR', 'task directory');
