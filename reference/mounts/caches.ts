@@ -142,7 +142,7 @@ export class DirectoryCaches {
       // preserved copy per name, where generic-worker v106 keeps up to capacity of them).
       this.borrowed.delete(source);
       if (!this.entries[name]) {
-        const dir = path.join(this.dir, slugid.nice());
+        const dir = path.join(this.dir, newSlug());
         await rename(source, dir);
         const now = Date.now();
         this.entries[name] = { path: dir, created: now, lastUsed: now, hits: 1 };
