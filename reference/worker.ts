@@ -42,7 +42,8 @@ export class Worker {
   private readonly platform: Platform;
   private readonly logger: WorkerLogger;
   private readonly features: WorkerFeature[];
-  private readonly queue: QueueClient;
+  /** Signed with `credentials`; rebuilt when worker-runner renews them. */
+  private queue: QueueClient;
   private readonly capacity: number;
   private readonly managed: boolean;
   private readonly shutdownMachine: (reason: string) => Promise<void>;
@@ -97,6 +98,7 @@ export class Worker {
   /** worker-runner's new-credentials: later claimWork and shouldWorkerTerminate calls use them; runs keep theirs. */
   updateCredentials(credentials: TcCredentials): void {
     this.credentials = credentials;
+    this.queue = newQueue(this.cfg.rootUrl, credentials);
     this.logger.info({ clientId: credentials.clientId }, 'worker credentials replaced (new-credentials)');
   }
 
