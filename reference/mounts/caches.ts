@@ -60,7 +60,24 @@ export class DirectoryCaches {
    * Moves the cache into `target`, creating it first (pre-populated by `populate`) when new.
    * Throws MountFailure when the target is in the way.
    */
-  async mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
+  /** One mount or unmount at a time: tasks running at once (capacity > 1) must not both create one cache. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
+    return this.exclusive(() => this.mountNow(name, target, log, populate));
+  }
+
+  private async mountNow(
+    name: string,
+    target: string,
+    log: MountLog,
+    populate?: (dir: string) => Promise<void>,
+  ): Promise<void> {
     let entry: DirectoryCacheEntry | undefined = this.entries[name];
     if (entry?.inUse) {
       // Another task running now holds it (capacity > 1): this task gets a copy of its own, as
@@ -136,7 +153,11 @@ export class DirectoryCaches {
   }
 
   /** Moves the cache back out of the task directory; on failure the cache is dropped and the task fails. */
-  async unmount(name: string, source: string, log: MountLog): Promise<void> {
+  unmount(name: string, source: string, log: MountLog): Promise<void> {
+    return this.exclusive(() => this.unmountNow(name, source, log));
+  }
+
+  private async unmountNow(name: string, source: string, log: MountLog): Promise<void> {
     if (this.borrowed.get(source) === name) {
       // A concurrent task's copy: kept as the cache when the original is gone, otherwise dropped (one
       // preserved copy per name, where generic-worker v106 keeps up to capacity of them).
@@ -173,7 +194,11 @@ export class DirectoryCaches {
   }
 
   /** Removes a cache (and, when mounted, its directory in the task). */
-  async purge(name: string, mountedAt?: string): Promise<void> {
+  purge(name: string, mountedAt?: string): Promise<void> {
+    return this.exclusive(() => this.purgeNow(name, mountedAt));
+  }
+
+  private async purgeNow(name: string, mountedAt?: string): Promise<void> {
     if (mountedAt !== undefined && this.borrowed.delete(mountedAt))
       await rm(mountedAt, { recursive: true, force: true });
     const entry = this.entries[name];
