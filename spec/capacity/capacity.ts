@@ -19,6 +19,7 @@ export const statements: Statement[] = [
       gw('usage.go: capacity'),
     ],
     generations: CURRENT,
+    rule: 'Claimed runs span from their claimWork answer (request time + duration) to the start of their first resolution call (open-ended without one). Fails when more runs than config.capacity overlap at any claim, or the peak overlap is below min(capacity, number of claimed runs).',
     check: c.runsAtOnce,
   },
   {
@@ -33,6 +34,7 @@ export const statements: Statement[] = [
       gw('main.go: ClaimWork'),
     ],
     generations: CURRENT,
+    rule: 'For each claimWork call in obs.trace: fails when request.body.tasks exceeds capacity minus the runs holding a slot at its request time, or (numberOfTasksToRun > 0) exceeds numberOfTasksToRun minus the runs claimed before it.',
     check: c.freeSlotsOnly,
   },
   {
@@ -42,6 +44,7 @@ export const statements: Statement[] = [
     text: 'Tasks running at the same time each run in a task directory of their own.',
     source: [gw('main.go: RunWorker (CreateTaskContext per task, task_<taskId>_<runId>)')],
     generations: CURRENT,
+    rule: 'Reads the line TASK_DIR=<dir> each task printed in its log. Applicable with two or more such tasks; fails when two tasks name the same directory.',
     check: c.ownTaskDirectory,
   },
   {
@@ -54,6 +57,7 @@ export const statements: Statement[] = [
       gw('main.go: RunWorker'),
     ],
     generations: CURRENT,
+    rule: 'Reads the line TASK_USER=<user> each task printed in its log. Applicable with two or more such tasks; fails when two tasks name the same user.',
     check: c.ownTaskUser,
   },
   {
@@ -65,6 +69,7 @@ export const statements: Statement[] = [
       "credentials, never another run's.",
     source: [gw('main.go: ClaimWork (a Queue client per claimed task)')],
     generations: CURRENT,
+    rule: 'Applicable with two or more claimed runs. Fails when a trace entry of a run (its taskId/runId, not claimWork) is signed by a clientId other than that run’s claimWork credentials or a task-client/<taskId>/<runId>/… client.',
     check: c.ownCredentials,
   },
   {
@@ -76,6 +81,7 @@ export const statements: Statement[] = [
       'claimed no more than that.',
     source: [gw('main.go: RunWorker processCompletion (tasksResolved, remainingTasks == 0)')],
     generations: CURRENT,
+    rule: 'Applicable with numberOfTasksToRun > 0 and capacity > 1. Fails when more runs were claimed than numberOfTasksToRun, the worker exited 0 with fewer successful resolutions, or it did not exit 0 once that many were resolved.',
     check: c.tasksCompleteAcrossSlots,
   },
   {

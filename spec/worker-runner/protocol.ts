@@ -20,6 +20,7 @@ export const statements: Statement[] = [
       proto('protocol.go: Protocol.Capable, WaitUntilInitialized'),
     ],
     generations: CURRENT,
+    rule: 'Reads obs.workerRunner. Fails when the worker exited before welcome was sent, or wrote anything but whitespace on stdout before it.',
     check: c.silentUntilWelcome,
   },
   {
@@ -31,6 +32,7 @@ export const statements: Statement[] = [
       'a list of capability names.',
     source: [proto('README.md: Initialization and Capability Negotiation'), proto('protocol.go: Protocol.Start')],
     generations: CURRENT,
+    rule: 'Reads the worker’s protocol messages (obs.workerRunner.messages). Fails when there are none, the first is not hello, there is not exactly one hello, or its capabilities is not a list of strings.',
     check: c.hello,
   },
   {
@@ -45,6 +47,7 @@ export const statements: Statement[] = [
       '(asWorker) answers with every local capability whatever welcome offered, and both ends then use only ' +
       'the intersection (Protocol.Capable checks local and remote). The README wins for the kit: it is the ' +
       'documented contract and a subset is what the runner can rely on; generic-worker v106 is baselined.',
+    rule: 'Fails when hello lists a capability the runner’s welcome (obs.workerRunner.offered) did not.',
     check: c.helloSubset,
   },
   {
@@ -56,6 +59,7 @@ export const statements: Statement[] = [
       'error-report, shutdown…), never one the runner did not offer.',
     source: [proto('README.md: Initialization and Capability Negotiation'), gw('workerrunner.go: loggingWriter.Write')],
     generations: CURRENT,
+    rule: 'Negotiated = capabilities in both welcome and hello. Fails when the worker sent a message other than hello whose type is not negotiated.',
     check: c.negotiatedOnly,
   },
   {
@@ -67,6 +71,7 @@ export const statements: Statement[] = [
       'with the line as textPayload.',
     source: [proto('README.md: log'), gw('workerrunner.go: loggingWriter.Write')],
     generations: CURRENT,
+    rule: 'Applicable when log is negotiated. Fails when the worker sent no log message, or one whose body is not an object with a string textPayload.',
     check: c.logAsMessages,
   },
   {
@@ -76,6 +81,7 @@ export const statements: Statement[] = [
     text: 'Without log negotiated the worker sends no log message; its log goes to stderr as without worker-runner.',
     source: [gw('workerrunner.go: loggingWriter.Write (backup logger on stderr)')],
     generations: CURRENT,
+    rule: 'Applicable after hello when log is not negotiated. Fails when the worker sent a log message, or wrote nothing to stderr.',
     check: c.logToStderr,
   },
   {
@@ -91,6 +97,7 @@ export const statements: Statement[] = [
       gw('main.go: ClaimWork, checkWhetherToTerminate (config.Credentials())'),
     ],
     generations: CURRENT,
+    rule: 'Applicable once new-credentials was sent. claimWork and shouldWorkerTerminate calls starting more than 1.5 s after it must be signed by obs.workerRunner.renewedClientId; fails when there is none to judge or one is signed otherwise.',
     check: c.renewedForWorkerCalls,
   },
   {
@@ -105,6 +112,7 @@ export const statements: Statement[] = [
       gw('main.go: ClaimWork (per-task queue client)'),
     ],
     generations: CURRENT,
+    rule: 'Fails when a reclaimTask, resolution or artifact call is signed by the runner’s client or the renewed one.',
     check: c.taskCallsUnchanged,
   },
   {
@@ -127,6 +135,7 @@ export const statements: Statement[] = [
       'never exits (measured 2026-12-02, fixture worker-runner/graceful-termination/finish-tasks, killed at ' +
       '90 s). This is the hang the issue warns of; the kit keeps the documented behaviour (README: the worker ' +
       'may finish its tasks), tc-worker implements it, and v106 is baselined.',
+    rule: 'Applicable once graceful-termination was sent. Fails when a claimWork call starts more than 1.5 s after it.',
     check: c.noClaimAfterTermination,
   },
   {
@@ -142,6 +151,7 @@ export const statements: Statement[] = [
       gw('main.go: RunWorker (TerminationRequested → WORKER_SHUTDOWN)'),
     ],
     generations: CURRENT,
+    rule: 'Applicable once graceful-termination was sent. Fails when a claimWork call starts more than 1.5 s after it.',
     check: c.noClaimAfterTermination,
   },
   {
@@ -156,6 +166,7 @@ export const statements: Statement[] = [
       gw('main.go: RunWorker (checkWhetherToTerminate each pass) and run (shutdownWorker on WORKER_MANAGER_SHUTDOWN)'),
     ],
     generations: CURRENT,
+    rule: 'Applicable when shutdownWorkerTerminate answered terminate: true and shutdown is negotiated. Fails when the worker sent no shutdown message.',
     check: c.shutdownOnTerminate,
   },
   {
@@ -170,6 +181,7 @@ export const statements: Statement[] = [
       gw('usage.go: idleTimeoutSecs'),
     ],
     generations: CURRENT,
+    rule: 'Applicable with idleTimeoutSecs > 0. Fails when worker-manager never answered terminate: false, the worker exited 68 with no terminate: true answer, it was last told false before the idle timeout had passed, or it made no claimWork after the idle timeout.',
     check: c.idleKeepsServing,
   },
   {
@@ -181,6 +193,7 @@ export const statements: Statement[] = [
       'exiting: exit 0 when it answers terminate false.',
     source: [gw('main.go: RunWorker processCompletion (checkWhetherToTerminate after the last task)')],
     generations: CURRENT,
+    rule: 'Applicable after a resolution. Fails when no shouldWorkerTerminate call follows the last resolution.',
     check: c.askedAfterLastTask,
   },
   {
@@ -206,6 +219,7 @@ export const statements: Statement[] = [
       proto('README.md: error-report'),
     ],
     generations: CURRENT,
+    rule: 'Applicable when error-report is negotiated. Fails when the worker sent no error-report, or one without a non-empty description.',
     check: c.errorReport,
   },
 ];
