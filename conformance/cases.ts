@@ -187,6 +187,10 @@ export const REQUIREMENTS: Record<string, () => string | undefined> = {
   // Features of the worker itself: the runner needs nothing, a worker without them lists them `unsupported`.
   'chain-of-trust': provided,
   'taskcluster-proxy': provided,
+  // The runner plays worker-runner (conformance/worker-runner.ts) and any worker can be given capacity > 1;
+  // a worker without the protocol or concurrent tasks lists the tag `unsupported`.
+  runner: provided,
+  capacity: provided,
 };
 
 /** Why a case cannot run here with this profile, or undefined when it applies. */

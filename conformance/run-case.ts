@@ -26,6 +26,7 @@ import {
   WORKER_GROUP,
 } from './plan.ts';
 import type { HarnessQueue } from './queue-client.ts';
+import { type WorkerRunnerDriver, workerRunnerFor } from './worker-runner.ts';
 import type {
   CaseRecord,
   CheckRecord,
@@ -36,7 +37,7 @@ import type {
   SignalStep,
   TraceEntry,
 } from './types.ts';
-import type { ObservedLiveLog } from '../spec/types.ts';
+import type { ObservedLiveLog, ObservedWorkerRunner } from '../spec/types.ts';
 
 const MAX_OUTPUT = 1024 * 1024;
 /** Lines of the worker's output a failed case shows when the worker never reached the Queue. */
@@ -216,16 +217,19 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
       rec.reason = host.skip;
       return rec;
     }
+    // setup.workerRunner: the kit plays worker-runner on the worker's stdin/stdout (conformance/worker-runner.ts).
+    const runner = workerRunnerFor(f.setup);
+    const runnerVars = runner?.clients(caseSlug(f.id)) ?? {};
     let plan: CasePlan;
     try {
-      plan = resolvePlan(ctx, lc, { workerIndex, ports, taskIds, extraVars: host.vars });
+      plan = resolvePlan(ctx, lc, { workerIndex, ports, taskIds, extraVars: { ...host.vars, ...runnerVars } });
     } catch (err) {
       if (!(err instanceof PlanError)) throw err;
       rec.outcome = 'errored';
       rec.reason = `fixture ${lc.file}: ${err.message}`;
       return rec;
     }
-    const run = await execute(ctx, plan, faultIds, host);
+    const run = await execute(ctx, plan, faultIds, host, runner);
     const obs = await observe(ctx, plan, run, host);
     rec.observation = obs;
     rec.exitCode = obs.exitCode;
@@ -247,10 +251,17 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
 interface Executed {
   result: SpawnResult;
   liveLog?: ObservedLiveLog;
+  workerRunner?: ObservedWorkerRunner;
 }
 
 /** Puts the plan in place (dirs, files, config, faults, Queue settings, tasks), then runs the worker. */
-async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[], host: HostEnv): Promise<Executed> {
+async function execute(
+  ctx: RunContext,
+  plan: CasePlan,
+  faultIds: unknown[],
+  host: HostEnv,
+  runner?: WorkerRunnerDriver,
+): Promise<Executed> {
   for (const d of plan.dirs) mkdirSync(d, { recursive: true });
   for (const file of plan.files) {
     mkdirSync(dirname(file.path), { recursive: true });
@@ -276,23 +287,25 @@ async function execute(ctx: RunContext, plan: CasePlan, faultIds: unknown[], hos
       })
     : undefined;
   probe?.start();
+  await runner?.prepare(ctx.rootUrl, ctx.harness.credentials, plan.vars);
+  const argv = runner ? [...plan.argv, '--with-worker-runner'] : plan.argv; // as worker-runner starts generic-worker
   // Once, or twice for setup.host.restart (fault-env.ts), the second time maybe with another config.
   const result = await host.runWorkers(
     (signals, opts) =>
       spawnWorker(
         ctx.live,
-        plan.argv.map((a) => (opts.config && a === opts.config[0] ? opts.config[1] : a)),
+        argv.map((a) => (opts.config && a === opts.config[0] ? opts.config[1] : a)),
         plan.env,
         plan.caseDir,
         signals,
         plan.timeoutMs,
         trace,
-        opts,
+        runner ? { ...opts, attach: (child) => runner.attach(child, trace) } : opts,
       ),
     plan.signals,
   );
   const liveLog = await probe?.finish();
-  return { result, liveLog };
+  return { result, liveLog, workerRunner: await runner?.observation() };
 }
 
 const taskIdsOf = (plan: CasePlan) => plan.tasks.map((t) => t.taskId);
@@ -316,6 +329,7 @@ async function observe(ctx: RunContext, plan: CasePlan, run: Executed, host: Hos
     platform: process.platform,
     aliases: Object.fromEntries(plan.tasks.map((t) => [t.alias, t.taskId])),
     ...(run.liveLog ? { liveLog: run.liveLog } : {}),
+    ...(run.workerRunner ? { workerRunner: run.workerRunner } : {}),
     secrets: ctx.keys.secrets,
     host: host.observed(),
   };
@@ -381,7 +395,7 @@ function spawnWorker(
   signals: SignalStep[],
   timeoutMs: number,
   trace: () => TraceEntry[],
-  opts: SpawnOptions = {},
+  opts: SpawnOptions & { attach?: (child: ChildProcess) => void } = {},
 ): Promise<SpawnResult> {
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
@@ -391,10 +405,12 @@ function spawnWorker(
   const child = spawn(argv[0], argv.slice(1), {
     cwd,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // setup.workerRunner: stdin is the runner's end of the protocol.
+    stdio: [opts.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
   });
   live.add(child);
+  opts.attach?.(child);
   const out = new Output();
   const err = new Output();
   child.stdout!.on('data', (c: Buffer) => out.add(c));

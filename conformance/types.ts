@@ -1,6 +1,7 @@
 // Types the runner shares between its modules. The Observation and TraceEntry shapes are the spec's
 // contract (decisions/0001), imported from spec/ rather than restated; the rest is the runner's own.
 
+import type { WorkerRunnerSetup } from './worker-runner.ts';
 import type { ExpectedArtifact, Generation, Observation, TextExpectation, TraceExpectation } from '../spec/types.ts';
 
 export type { Generation, Observation, ObservedArtifact, ObservedTask, TraceEntry } from '../spec/types.ts';
@@ -82,6 +83,8 @@ export interface FixtureCase {
     host?: { smallFs?: { at: 'tasks' | 'scratch'; mb: number }; restart?: true; alongside?: { whenFile: string } };
     /** Read the main task's live log while it runs (conformance/live-log-probe.ts). */
     liveLog?: { until: string; touch?: string };
+    /** Start the worker as worker-runner does and speak the protocol with it (conformance/worker-runner.ts). */
+    workerRunner?: WorkerRunnerSetup;
     [k: string]: unknown;
   };
   expect?: CaseExpect;

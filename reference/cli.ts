@@ -83,13 +83,29 @@ function fail(err: unknown): never {
   process.exit(ExitCode.INTERNAL_ERROR);
 }
 
-async function run(configFile: string): Promise<void> {
+async function run(configFile: string, withWorkerRunner = false): Promise<void> {
   const os = currentOs();
+  // Under worker-runner the protocol starts before anything else, so that even a config error reaches
+  // the runner (as an error-report) and nothing is written before its welcome (v106 main.go).
+  const runner = withWorkerRunner ? await import('./worker-runner.ts') : undefined;
+  const protocol = runner ? new runner.WorkerRunnerProtocol(process.stdin, process.stdout) : undefined;
+  const exit = async (code: number): Promise<never> => {
+    await protocol?.flush();
+    process.exit(code);
+  };
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(configFile, os);
   } catch (e) {
-    fail(e);
+    if (!protocol || !runner) fail(e);
+    await protocol.initialised();
+    const code = e instanceof ExitError ? e.exitCode : ExitCode.INTERNAL_ERROR;
+    const message = e instanceof ExitError ? e.message : `internal error: ${(e as Error)?.stack ?? String(e)}`;
+    new runner.ProtocolLogStream(protocol, (l) => process.stderr.write(l)).write(
+      `${JSON.stringify({ level: 50, name: 'tc-worker', exitCode: code, msg: message })}\n`,
+    );
+    runner.errorReport(protocol, message, { exitCode: String(code) });
+    return exit(code);
   }
   const [{ default: pino }, { Worker }] = await Promise.all([
     import('pino'),
@@ -101,7 +117,9 @@ async function run(configFile: string): Promise<void> {
   ]);
   const logger = pino(
     { name: 'tc-worker', base: { workerId: config.workerId } },
-    pino.destination({ fd: 2, sync: true }),
+    protocol && runner
+      ? new runner.ProtocolLogStream(protocol, (l) => process.stderr.write(l))
+      : pino.destination({ fd: 2, sync: true }),
   );
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
   // Windows always uses its platform: commands run through generic-worker's wrapper batch scripts.
@@ -120,21 +138,54 @@ async function run(configFile: string): Promise<void> {
       process.exit(boot.exitCode);
     }
   }
-  const worker = new Worker({ config: windowsCycle ? { ...config, numberOfTasksToRun: 1 } : config, platform, logger });
+  // With worker-runner's `shutdown` negotiated the runner removes the worker; otherwise the machine goes down.
+  const shutdownMachine = async (reason: string) => {
+    if (protocol?.send({ type: 'shutdown' })) logger.info({ reason }, 'asked worker-runner to shut down this worker');
+    else await platform.shutdown(reason);
+  };
+  const worker = new Worker({
+    config: windowsCycle ? { ...config, numberOfTasksToRun: 1 } : config,
+    platform,
+    logger,
+    managed: protocol !== undefined,
+    shutdownMachine,
+  });
+  protocol?.on('graceful-termination', (msg) => {
+    const finishTasks = msg['finish-tasks'] === true;
+    logger.warn({ finishTasks }, `Got graceful-termination request with finish-tasks=${finishTasks}`);
+    worker.gracefulTermination(finishTasks);
+  });
+  protocol?.on('new-credentials', (msg) => {
+    const clientId = msg['client-id'];
+    const accessToken = msg['access-token'];
+    if (typeof clientId !== 'string' || typeof accessToken !== 'string') {
+      logger.error('new-credentials without client-id and access-token: ignored');
+      return;
+    }
+    const certificate = typeof msg.certificate === 'string' && msg.certificate !== '' ? msg.certificate : undefined;
+    worker.updateCredentials({ clientId, accessToken, ...(certificate ? { certificate } : {}) });
+  });
   process.on('SIGINT', () => worker.interrupt());
   process.on('SIGTERM', () => worker.terminate());
+  // generic-worker's first log line blocks until welcome, so it claims nothing before the runner is ready.
+  await protocol?.initialised();
   let code: number;
   try {
     code = await worker.run();
     if (lifecycle && code === ExitCode.TASKS_COMPLETE)
       code = (await lifecycle.prepareNextUser(platform as WindowsPlatform, config, logger)).exitCode;
   } catch (e) {
-    logger.error({ err: (e as Error)?.stack ?? String(e) }, 'internal error: worker cannot continue');
-    if (config.shutdownMachineOnInternalError) await platform.shutdown('tc-worker internal error').catch(() => {});
+    const message = `internal error: worker cannot continue: ${(e as Error)?.stack ?? String(e)}`;
+    logger.error(message);
+    if (protocol && runner) runner.errorReport(protocol, message, { exitCode: String(ExitCode.INTERNAL_ERROR) });
+    if (config.shutdownMachineOnInternalError) await shutdownMachine('tc-worker internal error').catch(() => {});
     code = ExitCode.INTERNAL_ERROR;
   }
+  // v106 main.go: when worker-manager asked for the termination, the runner is told to shut the worker down.
+  if (protocol && code === ExitCode.WORKER_MANAGER_SHUTDOWN)
+    await shutdownMachine('worker manager requested termination');
   logger.info({ exitCode: code }, 'worker exiting');
-  process.exit(code);
+  await exit(code);
 }
 
 async function newOpenPgpKeypair(file: string): Promise<void> {
@@ -185,7 +236,11 @@ export function buildProgram(): Command {
     .command('run')
     .description('Runs the worker.')
     .option('--config <CONFIG-FILE>', 'JSON configuration file to use (see below).', 'generic-worker.config')
-    .action((opts: { config: string }) => run(opts.config));
+    .option(
+      '--with-worker-runner',
+      "Started by worker-runner: speak the runner/worker protocol (~{json} lines) on stdin/stdout; the worker's log goes to the runner as log messages when it supports them, else to stderr.",
+    )
+    .action((opts: { config: string; withWorkerRunner?: boolean }) => run(opts.config, opts.withWorkerRunner === true));
 
   program
     .command('show-payload-schema')

@@ -81,6 +81,11 @@ export interface WorkerConfig {
   maxTaskRunTime: number;
   claimWorkIntervalSecs: number;
   reclaimBeforeSecs: number;
+  /** Tasks run at once (current generic-worker); at least 1. */
+  capacity: number;
+  headlessTasks: boolean;
+  /** Current generic-worker's live log base port (GET = base + 1); overrides livelogGETPort when set. */
+  livelogPortBase?: number;
 }
 
 /** The config plus what the worker derives from it. */
@@ -199,7 +204,58 @@ export function validateConfig(raw: unknown, os: OsName, configFile = '<inline>'
       `Invalid config in '${configFile}':\n  config property 'livelogListenAddress': invalid IP address: ${cfg.livelogListenAddress}`,
     );
   cfg.runTasksAsCurrentUser ??= os !== 'windows';
+  const capacityProblem = checkCapacity(cfg);
+  if (capacityProblem)
+    throw new ExitError(ExitCode.INVALID_CONFIG, `Invalid config in '${configFile}':\n  ${capacityProblem}`);
   return { ...cfg, rootUrl: deriveRootUrl(cfg), configFile };
+}
+
+/** Ports one task slot takes (generic-worker's gwconfig.PortsPerTask: live log PUT and GET, interactive, proxy). */
+export const PORTS_PER_TASK = 4;
+
+/** The port the live log is served on: generic-worker's GET port (livelogPortBase + 1) when a base is set. */
+export function liveLogPort(cfg: WorkerConfig): number {
+  return cfg.livelogPortBase !== undefined ? cfg.livelogPortBase + 1 : cfg.livelogGETPort;
+}
+
+/** The taskcluster-proxy port of task slot `slot` (0-based), generic-worker's PortManager layout. */
+export function proxyPort(cfg: WorkerConfig, slot: number): number {
+  return cfg.taskclusterProxyPort === 0 ? 0 : cfg.taskclusterProxyPort + PORTS_PER_TASK * slot;
+}
+
+/**
+ * What makes a capacity invalid, after generic-worker's gwconfig Config.ValidatePortConfiguration and
+ * multiuser.go: every slot's ports must fit below 65536 and the features' port ranges must not overlap;
+ * task users (runTasksAsCurrentUser false) run several at once only with headlessTasks.
+ */
+export function checkCapacity(cfg: WorkerConfig): string | undefined {
+  const capacity = cfg.capacity ?? 1;
+  if (capacity > 1 && !cfg.runTasksAsCurrentUser && !cfg.headlessTasks)
+    return `config property 'capacity': capacity > 1 requires headlessTasks to be enabled when tasks run as task users (capacity=${capacity}, headlessTasks=false)`;
+  const extra = (capacity - 1) * PORTS_PER_TASK;
+  const ranges: Array<{ name: string; start: number; end: number }> = [];
+  if (cfg.enableLiveLog && cfg.livelogPortBase !== undefined)
+    ranges.push({ name: 'livelogPortBase', start: cfg.livelogPortBase, end: cfg.livelogPortBase + extra + 1 });
+  else if (cfg.enableLiveLog && cfg.livelogGETPort !== 0)
+    ranges.push({ name: 'livelogGETPort', start: cfg.livelogGETPort, end: cfg.livelogGETPort });
+  if (cfg.enableTaskclusterProxy && cfg.taskclusterProxyPort !== 0)
+    ranges.push({
+      name: 'taskclusterProxyPort',
+      start: cfg.taskclusterProxyPort,
+      end: cfg.taskclusterProxyPort + extra,
+    });
+  for (const r of ranges) {
+    if (r.end > 65535)
+      return `config property '${r.name}': with capacity=${capacity} it needs ports ${r.start}-${r.end} but the largest port is 65535; use a lower base port or reduce capacity`;
+  }
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [a, b] = [ranges[i]!, ranges[j]!];
+      if (a.start <= b.end && b.start <= a.end)
+        return `config property '${b.name}': port range overlap with capacity=${capacity}: ${a.name} [${a.start}-${a.end}] overlaps with ${b.name} [${b.start}-${b.end}]; space the base ports further apart`;
+    }
+  }
+  return undefined;
 }
 
 /** Read, parse and validate a config file (64 for read/parse failures, 73 for invalid content). */

@@ -42,9 +42,17 @@ export const exitCodeTable: ReadonlyArray<[number, string]> = [
     'Internal error: a worker bug, or the environment cannot run tasks (e.g. a required file cannot be written). ' +
       'See config setting shutdownMachineOnInternalError.',
   ],
-  [70, 'The worker was told to shut down by its manager (generic-worker 11.0.1: a new AWS deploymentId was issued).'],
-  [71, 'The worker was interrupted (SIGINT, e.g. Ctrl-C): it stopped claiming and finished its current task.'],
-  [72, 'The worker was told to shut down (SIGTERM): running tasks were resolved exception/worker-shutdown.'],
+  [
+    70,
+    'The worker was told to shut down by its manager: worker-manager (shouldWorkerTerminate) said so ' +
+      '(generic-worker 11.0.1: a new AWS deploymentId was issued).',
+  ],
+  [71, 'The worker was interrupted (SIGINT, e.g. Ctrl-C): it stopped claiming and finished its running tasks.'],
+  [
+    72,
+    'The worker was told to shut down (SIGTERM, or worker-runner graceful-termination): running tasks were resolved ' +
+      'exception/worker-shutdown (or, with finish-tasks true, finished first).',
+  ],
   [73, 'The config provided to the worker is invalid (the message names the property).'],
   [74, 'Could not grant the provided SID full control of interactive window stations and desktop (Windows only).'],
   [

@@ -61,6 +61,8 @@ export interface TaskContext {
   /** The payload as claimed (validated by the payload-validator feature before later features see it). */
   readonly payload: any;
   readonly taskDir: string;
+  /** The task slot (0 … capacity-1) this run holds: it picks the run's own ports (config proxyPort). */
+  readonly slot: number;
   readonly log: TaskLog;
   /** Task-scoped Queue access, signed with the run's current temporary credentials. */
   readonly credentials: RunCredentials;
@@ -105,6 +107,8 @@ export interface RunDeps {
   shuttingDown?: () => boolean;
   /** The worker's own scratch directory (gzip before upload); not a place tasks are pointed at. */
   scratchDir?: string;
+  /** The task slot this run holds (0 unless the worker runs several tasks at once). */
+  slot?: number;
 }
 
 /** A feature's payload spelling (`taskcluster-proxy` → `taskclusterProxy`), as generic-worker names features. */
@@ -175,6 +179,7 @@ async function runWithLog(claim: TaskClaim, deps: RunDeps, taskDir: string, log:
     task: claim.task,
     payload: claim.task.payload,
     taskDir,
+    slot: deps.slot ?? 0,
     log,
     credentials,
     uploader,

@@ -5,6 +5,7 @@ import { statements as artifactsFaults } from './artifacts/faults.ts';
 import { statements as artifactsPorted } from './artifacts/from-upstream-tests.ts';
 import { statements as artifactsEncoding } from './artifacts/encoding-recorded.ts';
 import { statements as artifactsPayload } from './artifacts/payload-artifacts.ts';
+import { statements as capacity } from './capacity/capacity.ts';
 import { statements as cotCertificate } from './chain-of-trust/certificate.ts';
 import { statements as featuresD2g } from './features/d2g.ts';
 import { statements as featuresInteractive } from './features/interactive.ts';
@@ -49,6 +50,7 @@ import { statements as workerExitCode } from './worker/exit-code.ts';
 import { statements as workerFaults } from './worker/faults.ts';
 import { statements as workerPorted } from './worker/from-upstream-tests.ts';
 import { statements as workerShutdown } from './worker/shutdown.ts';
+import { statements as workerRunnerProtocol } from './worker-runner/protocol.ts';
 
 export type * from './types.ts';
 
@@ -134,6 +136,8 @@ const all: Statement[] = [
   ...taskFaults,
   ...workerFaults,
   ...artifactsFaults,
+  ...capacity,
+  ...workerRunnerProtocol,
 ];
 
 // Every statement says how it is judged: its checker's rule (its own `rule`, else spec/rules.ts), or

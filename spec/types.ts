@@ -109,6 +109,35 @@ export interface Observation {
    * the checkers that look for leaks (spec/lib/secrets.ts). Reports never show them.
    */
   secrets?: Array<{ what: string; value: string }>;
+  /** What the runner/worker protocol carried, for cases with setup.workerRunner (conformance/worker-runner.ts). */
+  workerRunner?: ObservedWorkerRunner;
+}
+
+/** One runner/worker protocol message (taskcluster tools/workerproto): `~{"type": …, …}` on one line. */
+export interface ProtocolMessage {
+  type: string;
+  [k: string]: unknown;
+}
+
+/** The worker's side of a worker-runner session as the kit's runner saw it. */
+export interface ObservedWorkerRunner {
+  /** Capabilities offered in `welcome`. */
+  offered: string[];
+  /** When `welcome` was sent (ISO); absent when the worker exited first. */
+  welcomeAt?: string;
+  /** Everything the worker wrote on stdout before `welcome` was sent. */
+  outputBeforeWelcome: string;
+  /** Protocol messages from the worker, in order, with the mock trace's last seq when each arrived. */
+  messages: Array<{ at: string; seq: number; message: ProtocolMessage }>;
+  /** What the runner did after welcome: messages sent, and worker-manager answers changed. */
+  sent: Array<{ at: string; seq: number; message?: ProtocolMessage; shouldTerminate?: boolean }>;
+  /** stdout lines that were not protocol messages (log lines for the runner). */
+  otherLines: string[];
+  /** The client the runner put in the worker's config, and the one it renews to (new-credentials). */
+  runnerClientId: string;
+  renewedClientId: string;
+  /** Problems of the runner itself (the mock refused a control call). */
+  errors?: string[];
 }
 
 /** Expected resolution of one run. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ResolvedConfig } from '../config.ts';
+import { liveLogPort, type ResolvedConfig } from '../config.ts';
 import type { TaskLog } from '../task-log.ts';
 import type { TaskContext } from '../task-run.ts';
 import { backingLogName, backingLogRequested, LOG_CONTENT_TYPE } from './backing-log.ts';
@@ -117,7 +117,7 @@ export function createLiveLogFeature(): Feature<ResolvedConfig, TaskContext, Tas
         cfg.livelogCertificate && cfg.livelogKey
           ? { certFile: cfg.livelogCertificate, keyFile: cfg.livelogKey }
           : undefined;
-      await server.listen(listenAddress(cfg), cfg.livelogGETPort, tls);
+      await server.listen(listenAddress(cfg), liveLogPort(cfg), tls);
     },
     enabled: (cfg) => cfg.enableLiveLog || 'config enableLiveLog is false',
     requested: (ctx) => ctx.payload?.features?.liveLog !== false,

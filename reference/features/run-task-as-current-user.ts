@@ -26,6 +26,9 @@ export const runTaskAsCurrentUserFeature: Feature<ResolvedConfig, TaskContext, T
   enabled(cfg) {
     if (cfg.runTasksAsCurrentUser)
       return "tasks already run as the worker's own user (config runTasksAsCurrentUser is true)";
+    // generic-worker run_task_as_current_user_feature.go: it would bypass per-task user isolation.
+    if (cfg.capacity > 1)
+      return `feature "runTaskAsCurrentUser" is not compatible with capacity > 1 (current capacity: ${cfg.capacity}) because it would bypass per-task user isolation`;
     return cfg.enableRunTaskAsCurrentUser || 'config enableRunTaskAsCurrentUser is false';
   },
   requested: (ctx) => runTaskAsCurrentUserRequested(ctx.payload),

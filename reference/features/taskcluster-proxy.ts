@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import hawk from 'hawk';
-import type { ResolvedConfig } from '../config.ts';
+import { proxyPort, type ResolvedConfig } from '../config.ts';
 import type { TaskCredentials } from '../queue.ts';
 import type { TaskContext } from '../task-run.ts';
 import { type Feature, TaskError, type TaskFeature } from './feature.ts';
@@ -147,7 +147,7 @@ class ProxyTask implements TaskFeature {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(ctx.config.taskclusterProxyPort, '127.0.0.1', () => resolve());
+        server.listen(proxyPort(ctx.config, ctx.slot), '127.0.0.1', () => resolve());
       });
     } catch (err) {
       throw new TaskError(

@@ -12,8 +12,23 @@ export async function readIndex<T>(file: string): Promise<Record<string, T>> {
   }
 }
 
-export async function writeIndex<T>(file: string, entries: Record<string, T>): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify(entries, null, 2));
-  await rename(tmp, file);
+/** Writes queued per index file: tasks running at once (capacity > 1) must not interleave two writes. */
+const queued = new Map<string, Promise<void>>();
+
+export function writeIndex<T>(file: string, entries: Record<string, T>): Promise<void> {
+  // Serialised now, so the last call's state is the one left on disk.
+  const text = JSON.stringify(entries, null, 2);
+  const write = async () => {
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  };
+  const next = (queued.get(file) ?? Promise.resolve()).then(write, write);
+  queued.set(file, next);
+  void next
+    .finally(() => {
+      if (queued.get(file) === next) queued.delete(file);
+    })
+    .catch(() => {});
+  return next;
 }

@@ -21,6 +21,11 @@ export class DirectoryCaches {
   readonly dir: string;
   private readonly stateFile: string;
   entries: Record<string, DirectoryCacheEntry> = {};
+  /**
+   * Task directories holding a fresh copy of a cache that another running task had mounted already
+   * (capacity > 1): path in the task → cache name. Not in the index; see unmount.
+   */
+  private readonly borrowed = new Map<string, string>();
 
   private constructor(dir: string) {
     this.dir = path.resolve(dir);
@@ -55,8 +60,31 @@ export class DirectoryCaches {
    * Moves the cache into `target`, creating it first (pre-populated by `populate`) when new.
    * Throws MountFailure when the target is in the way.
    */
-  async mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
+  /** One mount or unmount at a time: tasks running at once (capacity > 1) must not both create one cache. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
+    return this.exclusive(() => this.mountNow(name, target, log, populate));
+  }
+
+  private async mountNow(
+    name: string,
+    target: string,
+    log: MountLog,
+    populate?: (dir: string) => Promise<void>,
+  ): Promise<void> {
     let entry: DirectoryCacheEntry | undefined = this.entries[name];
+    if (entry?.inUse) {
+      // Another task running now holds it (capacity > 1): this task gets a copy of its own, as
+      // generic-worker v106 keeps one per concurrent user (mounts_feature.go, trimPoolExcess).
+      await this.mountCopy(name, target, log, populate);
+      return;
+    }
     if (entry && !(await stat(entry.path).catch(() => undefined))) {
       // Lost (e.g. deleted while a crashed worker had it mounted): start it afresh rather than fail.
       log.info(`[mounts] Writable directory cache '${name}' at ${entry.path} is missing - creating a new one`);
@@ -100,8 +128,53 @@ export class DirectoryCaches {
     log.info(`[mounts] Successfully mounted writable directory cache '${target}'`);
   }
 
+  private async mountCopy(
+    name: string,
+    target: string,
+    log: MountLog,
+    populate?: (dir: string) => Promise<void>,
+  ): Promise<void> {
+    if (await stat(target).catch(() => undefined)) {
+      throw new MountFailure(
+        `[mounts] cannot mount writable directory cache '${name}' at ${target}: path already exists`,
+      );
+    }
+    log.info(`[mounts] Writable directory cache '${name}' is in use by another task - creating a new one at ${target}`);
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await mkdir(target, { mode: 0o700 });
+    try {
+      await populate?.(target);
+    } catch (err) {
+      await rm(target, { recursive: true, force: true });
+      throw err;
+    }
+    this.borrowed.set(target, name);
+    log.info(`[mounts] Successfully mounted writable directory cache '${target}'`);
+  }
+
   /** Moves the cache back out of the task directory; on failure the cache is dropped and the task fails. */
-  async unmount(name: string, source: string, log: MountLog): Promise<void> {
+  unmount(name: string, source: string, log: MountLog): Promise<void> {
+    return this.exclusive(() => this.unmountNow(name, source, log));
+  }
+
+  private async unmountNow(name: string, source: string, log: MountLog): Promise<void> {
+    if (this.borrowed.get(source) === name) {
+      // A concurrent task's copy: kept as the cache when the original is gone, otherwise dropped (one
+      // preserved copy per name, where generic-worker v106 keeps up to capacity of them).
+      this.borrowed.delete(source);
+      if (!this.entries[name]) {
+        const dir = path.join(this.dir, newSlug());
+        await rename(source, dir);
+        const now = Date.now();
+        this.entries[name] = { path: dir, created: now, lastUsed: now, hits: 1 };
+        await this.persist();
+        log.info(`[mounts] Preserving cache: Moved "${source}" to "${dir}"`);
+      } else {
+        log.info(`[mounts] Removing the concurrent copy of cache ${name} at ${source} (the cache is kept once)`);
+        await rm(source, { recursive: true, force: true });
+      }
+      return;
+    }
     const entry = this.entries[name];
     if (!entry) return;
     log.info(`[mounts] Preserving cache: Moving "${source}" to "${entry.path}"`);
@@ -121,7 +194,13 @@ export class DirectoryCaches {
   }
 
   /** Removes a cache (and, when mounted, its directory in the task). */
-  async purge(name: string, mountedAt?: string): Promise<void> {
+  purge(name: string, mountedAt?: string): Promise<void> {
+    return this.exclusive(() => this.purgeNow(name, mountedAt));
+  }
+
+  private async purgeNow(name: string, mountedAt?: string): Promise<void> {
+    if (mountedAt !== undefined && this.borrowed.delete(mountedAt))
+      await rm(mountedAt, { recursive: true, force: true });
     const entry = this.entries[name];
     if (!entry) return;
     delete this.entries[name];

@@ -50,6 +50,11 @@ export const invalidConfig: Checker = (obs, c) => {
 export const deploymentShutdown: Checker = (obs) => {
   if (obs.exitCode !== 70) return null;
   const told = typeof obs.config.deploymentId === 'string' && obs.config.deploymentId !== '';
+  // Current generic-worker: worker-manager's shouldWorkerTerminate said so (e.g. under worker-runner).
+  const managerSaid = obs.trace.some(
+    (e) => e.route === 'shouldWorkerTerminate' && e.status === 200 && (e.response.body as any)?.terminate === true,
+  );
+  if (managerSaid) return { ok: true, message: 'exit 70 after worker-manager answered terminate: true' };
   return told
     ? { ok: true, message: 'exit 70 with a deploymentId configured' }
     : { ok: false, message: 'exit 70 (deployment shutdown) although no deployment asked the worker to stop' };

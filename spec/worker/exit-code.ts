@@ -77,8 +77,6 @@ export const statements: Statement[] = [
     text: 'The worker exits 70 when told to stop by its deployment: a new AWS deploymentId (v11) or worker-manager shutdown (current).',
     source: table,
     generations: BOTH,
-    untestable:
-      'needs an AWS provisioner deployment change (v11) or a worker-manager shutdown decision (current); the mock offers neither',
     check: c.deploymentShutdown,
   },
   {
