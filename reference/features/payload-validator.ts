@@ -196,7 +196,6 @@ function mountSegments(raw: string): string[] | string {
     if (s !== '..') segs.push(s);
     else if (segs.pop() === undefined) return 'points outside the task directory';
   }
-  if (segs.length === 0) return 'is the task directory itself';
   if (segs[0] === 'generic-worker') return "is in the worker's own generic-worker directory";
   return segs;
 }
@@ -211,6 +210,11 @@ function checkMounts(p: Record<string, any>, task: TaskTimes, add: Add): void {
     const segs = mountSegments(String(m[key]));
     if (typeof segs === 'string')
       add('mounts.target.inside-task-dir', at, `mount path ${JSON.stringify(m[key])} ${segs}`);
+    // The task directory itself: a file or read-only directory mount there fails at run time, as in
+    // generic-worker (mounts_test.go TestMountFileAtCWD, TestMissingDependency); a writable cache would
+    // replace the task directory, which v106 ends as internal-error.
+    else if (segs.length === 0 && 'cacheName' in m)
+      add('mounts.target.inside-task-dir', at, `mount path ${JSON.stringify(m[key])} is the task directory itself`);
     if ('cacheName' in m) {
       const name = m.cacheName as string;
       if (name === '') add('mounts.cache.name-valid', pointer('mounts', i, 'cacheName'), 'cacheName is empty');
@@ -223,7 +227,9 @@ function checkMounts(p: Record<string, any>, task: TaskTimes, add: Add): void {
         );
       } else cacheNames.set(name, i);
     }
-    if (m.format !== undefined && !(ARCHIVE_FORMATS as readonly string[]).includes(m.format)) {
+    // A file mount's format is a compression the schema lists (reference/mounts/archive.ts FILE_FORMATS);
+    // only directory mounts extract archives.
+    if (key === 'directory' && m.format !== undefined && !(ARCHIVE_FORMATS as readonly string[]).includes(m.format)) {
       add(
         'mounts.archive.supported-format',
         pointer('mounts', i, 'format'),

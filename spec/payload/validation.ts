@@ -100,7 +100,7 @@ export const statements: Statement[] = [
     id: 'mounts.target.inside-task-dir',
     area: 'mounts',
     level: 'MUST',
-    text: "A mount path that is empty, absolute, contains NUL, leaves the task directory, is the task directory itself or lies in the worker's generic-worker/ directory makes the payload malformed.",
+    text: "A mount path that is empty, absolute, contains NUL, leaves the task directory or lies in the worker's generic-worker/ directory, or a writable cache at the task directory itself, makes the payload malformed (a file or read-only directory there fails at run time, as upstream's mounts tests show).",
     source: [gwb('5'), gw11('mounts.go'), PROPS],
     generations: BOTH,
     divergence:

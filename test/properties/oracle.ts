@@ -267,7 +267,6 @@ function targetSegments(t: string): string[] | string {
       out.pop();
     } else out.push(s);
   }
-  if (out.length === 0) return 'is the task directory itself';
   if (out[0] === 'generic-worker') return "is inside the worker's own generic-worker directory";
   return out;
 }
@@ -280,6 +279,9 @@ function mountRules(c: Ctx): void {
     const key = 'cacheName' in m ? 'directory' : 'directory' in m ? 'directory' : 'file';
     const segs = targetSegments(m[key]);
     if (typeof segs === 'string') breaks(c, 'payload', 'mounts.target.inside-task-dir', ptr('mounts', i, key), segs);
+    else if (segs.length === 0 && 'cacheName' in m)
+      breaks(c, 'payload', 'mounts.target.inside-task-dir', ptr('mounts', i, key), 'is the task directory itself');
+    else if (segs.length === 0) c.mayFail.add('mounts.target.overlap'); // a file or archive onto the task directory fails at run time
     else {
       for (const o of targets) {
         const [a, b] = o.segs.length <= segs.length ? [o.segs, segs] : [segs, o.segs];
@@ -294,7 +296,7 @@ function mountRules(c: Ctx): void {
         breaks(c, 'payload', 'mounts.cache.name-once', ptr('mounts', i, 'cacheName'), `also mounts/${j}`);
       else caches.set(m.cacheName, i);
     }
-    if (m.format !== undefined && !ARCHIVES_EXTRACTED.includes(m.format))
+    if (key === 'directory' && m.format !== undefined && !ARCHIVES_EXTRACTED.includes(m.format))
       breaks(c, 'payload', 'mounts.archive.supported-format', ptr('mounts', i, 'format'), m.format);
     if (m.content?.taskId !== undefined && !c.task.dependencies.includes(m.content.taskId))
       breaks(
