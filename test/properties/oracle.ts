@@ -281,7 +281,8 @@ function mountRules(c: Ctx): void {
     if (typeof segs === 'string') breaks(c, 'payload', 'mounts.target.inside-task-dir', ptr('mounts', i, key), segs);
     else if (segs.length === 0 && 'cacheName' in m)
       breaks(c, 'payload', 'mounts.target.inside-task-dir', ptr('mounts', i, key), 'is the task directory itself');
-    else if (segs.length === 0) c.mayFail.add('mounts.target.overlap'); // a file or archive onto the task directory fails at run time
+    else if (segs.length === 0)
+      c.mayFail.add('mounts.target.overlap'); // a file or archive onto the task directory fails at run time
     else {
       for (const o of targets) {
         const [a, b] = o.segs.length <= segs.length ? [o.segs, segs] : [segs, o.segs];
