@@ -1,6 +1,6 @@
 // Checkers for capacity.*: overlapping runs reconstructed from the trace (claimed when claimWork
 // answered, ended when the resolution was sent), and what each task printed about itself.
-import { calls, claims, fail, isOk, isResolve, pass, verdict } from '../lib/observe.ts';
+import { calls, claims, fail, isOk, isResolve, pass, runCalls, verdict } from '../lib/observe.ts';
 import type { Checker, Observation } from '../types.ts';
 
 interface Span {
@@ -13,7 +13,7 @@ interface Span {
 function spans(obs: Observation): Span[] {
   const answered = new Map(calls(obs, 'claimWork').map((e) => [e.seq, Date.parse(e.time) + e.durationMs]));
   return claims(obs).map((cl) => {
-    const resolve = obs.trace.find((e) => isResolve(e) && e.taskId === cl.taskId && e.runId === cl.runId);
+    const resolve = runCalls(obs, cl.taskId, cl.runId).find(isResolve);
     return {
       key: `${cl.taskId}/${cl.runId}`,
       start: answered.get(cl.seq) ?? Date.parse(cl.time),
@@ -89,9 +89,7 @@ export const ownCredentials: Checker = (obs) => {
   const problems: string[] = [];
   for (const cl of cls) {
     const own = cl.credentials?.clientId;
-    for (const e of obs.trace.filter(
-      (x) => x.taskId === cl.taskId && x.runId === cl.runId && x.route !== 'claimWork',
-    )) {
+    for (const e of runCalls(obs, cl.taskId, cl.runId).filter((x) => x.route !== 'claimWork')) {
       if (e.clientId !== null && e.clientId !== own && !e.clientId.startsWith(`task-client/${cl.taskId}/${cl.runId}/`))
         problems.push(`#${e.seq} ${e.route} for ${cl.taskId}/${cl.runId} signed by ${e.clientId}`);
     }

@@ -1,6 +1,6 @@
 // Each claimed run with its payload, log and the worker's own resolution: what payload checkers judge.
 import type { Observation } from '../types.ts';
-import { body, claims, isOk, isResolve, runCalls, workerMessages } from './observe.ts';
+import { body, claims, resolution, workerMessages } from './observe.ts';
 
 export interface Ran {
   key: string;
@@ -14,7 +14,7 @@ export interface Ran {
 export function ran(obs: Observation): Ran[] {
   return claims(obs).map((c) => {
     const t = obs.tasks[c.taskId];
-    const r = runCalls(obs, c.taskId, c.runId).find((e) => isResolve(e) && isOk(e));
+    const r = resolution(obs, c.taskId, c.runId);
     return {
       key: `${c.taskId}/${c.runId}`,
       payload: t?.definition?.payload ?? c.task?.payload ?? {},

@@ -1,6 +1,6 @@
 // logs.format.first-error-logged: a run's errors end up in its log, where a reader looks first.
 import { BOTH, gw, gw11 } from '../lib/sources.ts';
-import { claims, isOk, isResolve, lines, runCalls, verdict } from '../lib/observe.ts';
+import { claims, lines, resolution, verdict } from '../lib/observe.ts';
 import type { Checker, Statement } from '../types.ts';
 
 /** Runs the worker resolved reportFailed after a command exited non-zero: an error line follows that result. */
@@ -8,7 +8,7 @@ export const firstErrorLogged: Checker = (obs) => {
   const problems: string[] = [];
   let judged = 0;
   for (const c of claims(obs)) {
-    const r = runCalls(obs, c.taskId, c.runId).find((e) => isResolve(e) && isOk(e));
+    const r = resolution(obs, c.taskId, c.runId);
     const log = obs.tasks[c.taskId]?.log;
     if (r?.route !== 'reportFailed' || log === undefined) continue;
     const ls = lines(log);

@@ -1,5 +1,5 @@
 // Checkers for mounts.*: the pre-flight checks on mount entries.
-import { body, claims, isOk, isResolve, runCalls, verdict } from '../lib/observe.ts';
+import { body, claims, resolution, verdict } from '../lib/observe.ts';
 import type { Checker, Observation } from '../types.ts';
 
 interface MountRun {
@@ -13,7 +13,7 @@ function mountRuns(obs: Observation): MountRun[] {
   return claims(obs)
     .map((c) => {
       const task = obs.tasks[c.taskId]?.definition ?? c.task ?? {};
-      const r = runCalls(obs, c.taskId, c.runId).find((e) => isResolve(e) && isOk(e));
+      const r = resolution(obs, c.taskId, c.runId);
       return { key: `${c.taskId}/${c.runId}`, task, route: r?.route, reason: r ? body(r).reason : undefined };
     })
     .filter((m) => Array.isArray(m.task?.payload?.mounts) && m.task.payload.mounts.length > 0 && m.route);

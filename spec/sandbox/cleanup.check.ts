@@ -100,19 +100,18 @@ function swept(reports: SandboxReport[], obs: Observation): SandboxReport[] {
 /** The sweep needs cleanUpTaskDirs (default true): with it false, generic-worker keeps users and directories. */
 const cleansUp = (obs: Observation) => obs.config.cleanUpTaskDirs !== false;
 
-function leftOf(r: SandboxReport, obs: Observation): string[] {
-  return [
-    ...(userExists(r.user) ? [`OS user ${r.user} still exists`] : []),
-    ...[r.home, ...(cleansUp(obs) ? [r.taskDir] : [])].filter((p) => existsSync(p)).map((p) => `${p} left behind`),
-  ];
-}
+/** What a deleted task user leaves behind, each as `<taskId>: …` (checked only where cleansUp holds). */
+const userLeft = (r: SandboxReport): string[] =>
+  userExists(r.user) ? [`${r.taskId}: OS user ${r.user} still exists`] : [];
+const filesLeft = (r: SandboxReport): string[] =>
+  [r.home, r.taskDir].filter((p) => existsSync(p)).map((p) => `${r.taskId}: ${p} left behind`);
 
 export const userDeleted: Checker = (obs, c) => {
   const reports = applicable(obs, c);
   if (!reports || !cleansUp(obs)) return null;
   const judged = swept(reports, obs);
   if (judged.length === 0) return null;
-  const problems = judged.filter((r) => userExists(r.user)).map((r) => `${r.taskId}: OS user ${r.user} still exists`);
+  const problems = judged.flatMap(userLeft);
   return verdict(problems, `task user(s) ${judged.map((r) => r.user).join(', ')} deleted by the next sweep`);
 };
 
@@ -121,9 +120,7 @@ export const filesRemoved: Checker = (obs, c) => {
   if (!reports || !cleansUp(obs)) return null;
   const judged = swept(reports, obs);
   if (judged.length === 0) return null;
-  const problems = judged.flatMap((r) =>
-    [r.home, r.taskDir].filter((p) => existsSync(p)).map((p) => `${r.taskId}: ${p} left behind`),
-  );
+  const problems = judged.flatMap(filesLeft);
   return verdict(problems, 'home and task directory of swept task user(s) removed');
 };
 
@@ -131,7 +128,7 @@ export const filesRemoved: Checker = (obs, c) => {
 export const deletedBeforeExit: Checker = (obs, c) => {
   const reports = applicable(obs, c);
   if (!reports || !cleansUp(obs)) return null;
-  const problems = reports.flatMap((r) => leftOf(r, obs).map((p) => `${r.taskId}: ${p}`));
+  const problems = reports.flatMap((r) => [...userLeft(r), ...filesLeft(r)]);
   return verdict(
     problems,
     `every task user (${reports.map((r) => r.user).join(', ')}) deleted before the worker exited`,

@@ -1,7 +1,7 @@
 // Checkers of the runner invariants (conformance/invariants.ts applies them to every security and faults
 // case). The host facts (Observation.host) are what conformance/fault-env.ts found when the last worker exited.
 import { claims, isOk, isResolve, runCalls, verdict } from '../lib/observe.ts';
-import { type KnownSecret, knownSecrets } from '../lib/secrets.ts';
+import { type KnownSecret, knownSecrets, secretsIn } from '../lib/secrets.ts';
 import type { Checker, Observation } from '../types.ts';
 
 /** Runs the Queue resolves by itself when a worker did not (or could not) resolve them. */
@@ -64,8 +64,6 @@ export const noSecretLeak: Checker = (obs) => {
     for (const a of t.artifacts)
       if (a.body) places.push([`task ${taskId} artifact ${a.name} (run ${a.runId})`, a.body.toString('latin1')]);
   }
-  const problems: string[] = [];
-  for (const [where, text] of places)
-    for (const s of secrets) if (text.includes(s.value)) problems.push(`${where} contains ${s.what}`);
+  const problems = places.flatMap(([where, text]) => secretsIn(text, secrets, where));
   return verdict(problems, `none of ${secrets.length} secret(s) in ${places.length} log(s), artifact(s) and output(s)`);
 };

@@ -1,6 +1,6 @@
 // Checkers for worker-runner.*: what the worker wrote on the protocol (obs.workerRunner) and which
 // client signed its calls (the mock trace).
-import { calls, fail, isOk, pass, RUN_ROUTES, verdict } from '../lib/observe.ts';
+import { calls, fail, isOk, isResolve, pass, RUN_ROUTES, verdict } from '../lib/observe.ts';
 import type { Checker, Observation, ObservedWorkerRunner, ProtocolMessage } from '../types.ts';
 
 /** Calls signed in flight when a message was sent may still carry the old state; allow this long. */
@@ -110,11 +110,11 @@ export const renewedForWorkerCalls: Checker = (obs) => {
 export const taskCallsUnchanged: Checker = (obs) => {
   const r = wr(obs);
   if (!r) return null;
-  const runCalls = obs.trace.filter((e) => (RUN_ROUTES as readonly string[]).includes(e.route));
-  if (runCalls.length === 0) return null;
-  const wrong = runCalls.filter((e) => e.clientId === r.runnerClientId || e.clientId === r.renewedClientId);
+  const taskCalls = obs.trace.filter((e) => (RUN_ROUTES as readonly string[]).includes(e.route));
+  if (taskCalls.length === 0) return null;
+  const wrong = taskCalls.filter((e) => e.clientId === r.runnerClientId || e.clientId === r.renewedClientId);
   return wrong.length === 0
-    ? pass(`${runCalls.length} task call(s), none signed by the runner's clients`)
+    ? pass(`${taskCalls.length} task call(s), none signed by the runner's clients`)
     : fail(`${wrong.length} task call(s) signed by ${wrong[0]!.clientId} (#${wrong[0]!.seq} ${wrong[0]!.route})`);
 };
 
@@ -167,7 +167,7 @@ export const idleKeepsServing: Checker = (obs) => {
 export const askedAfterLastTask: Checker = (obs) => {
   const r = wr(obs);
   if (!r) return null;
-  const resolves = obs.trace.filter((e) => ['reportCompleted', 'reportFailed', 'reportException'].includes(e.route));
+  const resolves = obs.trace.filter(isResolve);
   if (resolves.length === 0) return null;
   const last = Math.max(...resolves.map((e) => e.seq));
   const asked = calls(obs, 'shouldWorkerTerminate').filter((e) => e.seq > last);
