@@ -260,7 +260,6 @@ export class Worker {
         try {
           const res = await claimWork(
             this.queue,
-            this.credentials,
             taskQueueId,
             { tasks: want, workerGroup: cfg.workerGroup, workerId: cfg.workerId },
             this.claiming.signal,
