@@ -11,7 +11,6 @@
 // The worker keeps its own scratch files (gzip before upload) in a private directory in tasksDir, the
 // disk it keeps free between tasks, not in the TMPDIR tasks are given; it goes when the worker exits.
 import { EventEmitter } from 'node:events';
-import type { TcCredentials } from 'taskcluster-client';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redactConfig, type ResolvedConfig, secureSecretFiles } from './config.ts';
@@ -22,7 +21,7 @@ import { NotEnoughDiskSpace } from './mounts/disk-space.ts';
 import type { Platform } from './platform/platform.ts';
 import { SCRATCH_PREFIX } from './sandbox/leftovers.ts';
 import { writeOwner } from './sandbox/owner.ts';
-import { claimWork, newQueue, permanentCredentials, type QueueClient } from './queue.ts';
+import { claimWork, newQueue, permanentCredentials, type QueueClient, type TcCredentials } from './queue.ts';
 import { TerminationCheck } from './should-terminate.ts';
 import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
 
