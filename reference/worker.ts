@@ -48,8 +48,8 @@ export class Worker {
   private readonly shutdownMachine: (reason: string) => Promise<void>;
   /** The worker's own credentials (claimWork, shouldWorkerTerminate); worker-runner may replace them. */
   private credentials: TcCredentials;
-  /** Running tasks by the promise that settles once each is resolved. */
-  private readonly running = new Map<Promise<void>, { taskId: string; slot: number }>();
+  /** The slot of each running task, by the promise that settles once the task is resolved. */
+  private readonly running = new Map<Promise<void>, number>();
   readonly events = new EventEmitter();
   /** sigint: finish running tasks, exit 71; finish: the same, exit 72 (worker-runner); sigterm: abort them, exit 72. */
   private stopReason: 'sigint' | 'finish' | 'sigterm' | undefined;
@@ -178,7 +178,7 @@ export class Worker {
 
   /** Lowest slot no running task holds. */
   private freeSlot(): number {
-    const held = new Set([...this.running.values()].map((r) => r.slot));
+    const held = new Set(this.running.values());
     let slot = 0;
     while (held.has(slot)) slot++;
     return slot;
@@ -208,7 +208,7 @@ export class Worker {
         lastActive = Date.now();
         this.wake?.();
       });
-      this.running.set(p, { taskId: claim.status.taskId, slot });
+      this.running.set(p, slot);
     };
     for (;;) {
       if (this.stopReason) {
@@ -278,7 +278,6 @@ export class Worker {
         if (this.stopReason) {
           // Claimed while stopping: hand it straight back so the Queue retries it elsewhere.
           await this.giveBack(claim);
-          resolved++;
           continue;
         }
         start(claim);
