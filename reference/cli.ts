@@ -89,6 +89,8 @@ async function run(configFile: string, withWorkerRunner = false): Promise<void> 
   // the runner (as an error-report) and nothing is written before its welcome (v106 main.go).
   const runner = withWorkerRunner ? await import('./worker-runner.ts') : undefined;
   const protocol = runner ? new runner.WorkerRunnerProtocol(process.stdin, process.stdout) : undefined;
+  // The worker's log under worker-runner: `log` messages once negotiated, else stderr.
+  const runnerLog = runner && protocol && new runner.ProtocolLogStream(protocol, (l) => process.stderr.write(l));
   const exit = async (code: number): Promise<never> => {
     await protocol?.flush();
     process.exit(code);
@@ -101,9 +103,7 @@ async function run(configFile: string, withWorkerRunner = false): Promise<void> 
     await protocol.initialised();
     const code = e instanceof ExitError ? e.exitCode : ExitCode.INTERNAL_ERROR;
     const message = e instanceof ExitError ? e.message : `internal error: ${(e as Error)?.stack ?? String(e)}`;
-    new runner.ProtocolLogStream(protocol, (l) => process.stderr.write(l)).write(
-      `${JSON.stringify({ level: 50, name: 'tc-worker', exitCode: code, msg: message })}\n`,
-    );
+    runnerLog?.write(`${JSON.stringify({ level: 50, name: 'tc-worker', exitCode: code, msg: message })}\n`);
     runner.errorReport(protocol, message, { exitCode: String(code) });
     return exit(code);
   }
@@ -117,9 +117,7 @@ async function run(configFile: string, withWorkerRunner = false): Promise<void> 
   ]);
   const logger = pino(
     { name: 'tc-worker', base: { workerId: config.workerId } },
-    protocol && runner
-      ? new runner.ProtocolLogStream(protocol, (l) => process.stderr.write(l))
-      : pino.destination({ fd: 2, sync: true }),
+    runnerLog || pino.destination({ fd: 2, sync: true }),
   );
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
   // Windows always uses its platform: commands run through generic-worker's wrapper batch scripts.

@@ -2,26 +2,14 @@
 // per-slot port ranges and the task-user rule are checked at load, exit 73 naming the property.
 import { describe, expect, it } from 'vitest';
 import { liveLogPort, proxyPort, validateConfig } from './config.ts';
-import { ExitError } from './exit-codes.ts';
+import { exitOf, minimalConfig } from './config-test-support.ts';
 
-const minimal = {
-  accessToken: 'sekrit',
-  clientId: 'c',
-  workerId: 'w1',
-  workerType: 'wt',
-  rootURL: 'http://127.0.0.1:1',
-  runTasksAsCurrentUser: true,
-};
+const minimal = { ...minimalConfig, runTasksAsCurrentUser: true };
 
 function refusal(extra: Record<string, unknown>): string {
-  try {
-    validateConfig({ ...minimal, ...extra }, 'linux', 'f.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ExitError);
-    expect((e as ExitError).exitCode).toBe(73);
-    return (e as ExitError).message;
-  }
-  throw new Error('config was accepted');
+  const { code, message } = exitOf(() => validateConfig({ ...minimal, ...extra }, 'linux', 'f.json'));
+  expect(code).toBe(73);
+  return message;
 }
 
 describe('capacity config', () => {

@@ -2,27 +2,13 @@
 // is, maxTaskRunTime and the keys of features tc-worker does not implement load with their defaults.
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from './config.ts';
-import { ExitError } from './exit-codes.ts';
-
-const minimal = {
-  accessToken: 'sekrit',
-  clientId: 'c',
-  workerId: 'w1',
-  workerType: 'wt',
-  rootURL: 'http://127.0.0.1:1',
-};
+import { exitOf, minimalConfig as minimal } from './config-test-support.ts';
 
 describe('generic-worker v106 config keys', () => {
   it('refuses a publicIP that is not an IP address (exit 73), naming the value', () => {
-    let err: unknown;
-    try {
-      validateConfig({ ...minimal, publicIP: '257.1.2.1' }, 'linux', 'f.json');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ExitError);
-    expect((err as ExitError).exitCode).toBe(73);
-    expect((err as ExitError).message).toContain("config property 'publicIP': invalid IP address: 257.1.2.1");
+    const { code, message } = exitOf(() => validateConfig({ ...minimal, publicIP: '257.1.2.1' }, 'linux', 'f.json'));
+    expect(code).toBe(73);
+    expect(message).toContain("config property 'publicIP': invalid IP address: 257.1.2.1");
   });
 
   it('takes IPv4 and IPv6 addresses, and no publicIP at all', () => {

@@ -3,25 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configProperties, deriveRootUrl, loadConfig, redactConfig, validateConfig } from './config.ts';
-import { ExitError } from './exit-codes.ts';
-
-const minimal = {
-  accessToken: 'sekrit',
-  clientId: 'c',
-  workerId: 'w1',
-  workerType: 'wt',
-  rootURL: 'http://127.0.0.1:1',
-};
-
-function exitOf(fn: () => unknown): { code: number; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ExitError) return { code: e.exitCode, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an ExitError');
-}
+import { exitOf, minimalConfig as minimal } from './config-test-support.ts';
 
 describe('config', () => {
   it('fills schema defaults and derives the root URL', () => {

@@ -325,7 +325,6 @@ export class QueueClient {
 /** The worker loop's claimWork: a refusal names the status and the Queue's message. */
 export async function claimWork(
   queue: QueueClient,
-  _credentials: TcCredentials,
   taskQueueId: string,
   body: { tasks: number; workerGroup: string; workerId: string },
   signal: AbortSignal,

@@ -5,9 +5,8 @@
 // (v106 main.go checkWhetherToTerminate), against worker-manager at <rootURL>/api/worker-manager/v1 or at
 // `provisionerBaseURL` when given, with the worker's current credentials (worker-runner renews them).
 // Errors are logged and ignored: only an explicit answer stops the worker.
-import type { TcCredentials } from 'taskcluster-client';
 import type { ResolvedConfig } from './config.ts';
-import { hawkHeader, httpRequest, permanentCredentials } from './queue.ts';
+import { hawkHeader, httpRequest, type TcCredentials } from './queue.ts';
 
 export function shouldTerminateUrl(cfg: ResolvedConfig): string {
   const base = (cfg.provisionerBaseURL || `${cfg.rootUrl}/api/worker-manager/v1`).replace(/\/+$/, '');
@@ -16,10 +15,7 @@ export function shouldTerminateUrl(cfg: ResolvedConfig): string {
 }
 
 /** Ask once; true only when the service answers {terminate: true}. */
-export async function askShouldTerminate(
-  cfg: ResolvedConfig,
-  credentials: TcCredentials = permanentCredentials(cfg),
-): Promise<boolean> {
+export async function askShouldTerminate(cfg: ResolvedConfig, credentials: TcCredentials): Promise<boolean> {
   const url = shouldTerminateUrl(cfg);
   const header = hawkHeader(url, 'GET', credentials);
   const res = await httpRequest(url, {
@@ -39,9 +35,9 @@ export class TerminationCheck {
   private readonly managed: boolean;
   private last = 0;
 
-  constructor(cfg: ResolvedConfig, credentials?: () => TcCredentials, managed = false) {
+  constructor(cfg: ResolvedConfig, credentials: () => TcCredentials, managed: boolean) {
     this.cfg = cfg;
-    this.credentials = credentials ?? (() => permanentCredentials(cfg));
+    this.credentials = credentials;
     this.managed = managed;
   }
 
@@ -63,15 +59,8 @@ export class TerminationCheck {
   /** Whether the worker must stop now (checked at most every checkForNewDeploymentEverySecs). */
   async due(onError: (e: Error) => void): Promise<boolean> {
     if (!this.enabled) return false;
-    const now = Date.now();
-    if (!this.managed && this.last !== 0 && now - this.last < this.cfg.checkForNewDeploymentEverySecs * 1000)
+    if (!this.managed && this.last !== 0 && Date.now() - this.last < this.cfg.checkForNewDeploymentEverySecs * 1000)
       return false;
-    this.last = now;
-    try {
-      return await askShouldTerminate(this.cfg, this.credentials());
-    } catch (e) {
-      onError(e as Error);
-      return false;
-    }
+    return this.now(onError);
   }
 }

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 
-/** What is kept in memory once the disk refused the log; the rest is counted, not kept. */
+/** What is kept in memory once the disk refused the log; the rest is lost. */
 const TAIL_LIMIT = 1024 * 1024;
 
 /** A fixed range of the log (disk bytes, then the in-memory tail) to read as often as needed. */
@@ -27,7 +27,6 @@ export class TaskLog extends EventEmitter {
   private onDisk = 0;
   private readonly tail: Buffer[] = [];
   private tailBytes = 0;
-  private dropped = 0;
   /** The first write the disk refused; later output goes to the in-memory tail. */
   failure: NodeJS.ErrnoException | undefined;
 
@@ -70,21 +69,13 @@ export class TaskLog extends EventEmitter {
     this.emit('data', buf);
   }
 
+  /** Copies what fits below TAIL_LIMIT (the caller may reuse `buf`); the rest is lost. */
   private keep(buf: Buffer): void {
     const room = TAIL_LIMIT - this.tailBytes;
-    if (room <= 0) {
-      this.dropped += buf.length;
-      return;
-    }
-    const kept = buf.length > room ? Buffer.from(buf.subarray(0, room)) : Buffer.from(buf);
+    if (room <= 0) return;
+    const kept = Buffer.from(buf.subarray(0, room));
     this.tail.push(kept);
     this.tailBytes += kept.length;
-    this.dropped += buf.length - kept.length;
-  }
-
-  /** Bytes the log lost entirely (neither on disk nor kept in memory). */
-  get lostBytes(): number {
-    return this.dropped;
   }
 
   private lines(prefix: string, message: string): void {

@@ -38,8 +38,6 @@ export class WorkerRunnerProtocol {
   private negotiated: Set<string> | undefined;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
-  /** Lines that are not protocol messages, kept for the worker's log (bounded). */
-  readonly ignored: string[] = [];
 
   constructor(input: Readable, output: Writable) {
     this.output = output;
@@ -58,10 +56,6 @@ export class WorkerRunnerProtocol {
   /** Resolves once `welcome` has been answered (or the runner closed stdin first). */
   initialised(): Promise<void> {
     return this.ready;
-  }
-
-  get isInitialised(): boolean {
-    return this.negotiated !== undefined;
   }
 
   /** Whether both ends support `capability`; false before initialisation. */
@@ -95,23 +89,19 @@ export class WorkerRunnerProtocol {
 
   private initialise(offered: string[]): void {
     if (this.negotiated) return;
-    const both = WORKER_CAPABILITIES.filter((c) => offered.includes(c));
-    this.negotiated = new Set(both);
+    this.negotiated = new Set(WORKER_CAPABILITIES.filter((c) => offered.includes(c)));
     this.markReady();
   }
 
   private receive(line: string): void {
+    // A line that is not a message is dropped (v106 workerproto pipe.go logs it; nothing here does yet).
     const msg = parseMessage(line);
-    if (!msg) {
-      if (line.trim() !== '' && this.ignored.length < 100) this.ignored.push(line.slice(0, 1000));
-      return;
-    }
+    if (!msg) return;
     if (msg.type === 'welcome') {
       if (this.negotiated) return; // one welcome per connection
       const offered = Array.isArray(msg.capabilities) ? msg.capabilities.filter((c) => typeof c === 'string') : [];
-      const both = WORKER_CAPABILITIES.filter((c) => offered.includes(c));
-      this.write({ type: 'hello', capabilities: both });
       this.initialise(offered);
+      this.write({ type: 'hello', capabilities: [...(this.negotiated ?? [])] });
       return;
     }
     // Messages of capabilities that were not negotiated (or before welcome) are not acted on.

@@ -11,7 +11,6 @@
 // The worker keeps its own scratch files (gzip before upload) in a private directory in tasksDir, the
 // disk it keeps free between tasks, not in the TMPDIR tasks are given; it goes when the worker exits.
 import { EventEmitter } from 'node:events';
-import type { TcCredentials } from 'taskcluster-client';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redactConfig, type ResolvedConfig, secureSecretFiles } from './config.ts';
@@ -22,7 +21,7 @@ import { NotEnoughDiskSpace } from './mounts/disk-space.ts';
 import type { Platform } from './platform/platform.ts';
 import { SCRATCH_PREFIX } from './sandbox/leftovers.ts';
 import { writeOwner } from './sandbox/owner.ts';
-import { claimWork, newQueue, permanentCredentials, type QueueClient } from './queue.ts';
+import { claimWork, newQueue, permanentCredentials, type QueueClient, type TcCredentials } from './queue.ts';
 import { TerminationCheck } from './should-terminate.ts';
 import { type RunResult, runTask, type TaskClaim, type WorkerLogger } from './task-run.ts';
 
@@ -49,8 +48,8 @@ export class Worker {
   private readonly shutdownMachine: (reason: string) => Promise<void>;
   /** The worker's own credentials (claimWork, shouldWorkerTerminate); worker-runner may replace them. */
   private credentials: TcCredentials;
-  /** Running tasks by the promise that settles once each is resolved. */
-  private readonly running = new Map<Promise<void>, { taskId: string; slot: number }>();
+  /** The slot of each running task, by the promise that settles once the task is resolved. */
+  private readonly running = new Map<Promise<void>, number>();
   readonly events = new EventEmitter();
   /** sigint: finish running tasks, exit 71; finish: the same, exit 72 (worker-runner); sigterm: abort them, exit 72. */
   private stopReason: 'sigint' | 'finish' | 'sigterm' | undefined;
@@ -179,7 +178,7 @@ export class Worker {
 
   /** Lowest slot no running task holds. */
   private freeSlot(): number {
-    const held = new Set([...this.running.values()].map((r) => r.slot));
+    const held = new Set(this.running.values());
     let slot = 0;
     while (held.has(slot)) slot++;
     return slot;
@@ -209,7 +208,7 @@ export class Worker {
         lastActive = Date.now();
         this.wake?.();
       });
-      this.running.set(p, { taskId: claim.status.taskId, slot });
+      this.running.set(p, slot);
     };
     for (;;) {
       if (this.stopReason) {
@@ -260,7 +259,6 @@ export class Worker {
         try {
           const res = await claimWork(
             this.queue,
-            this.credentials,
             taskQueueId,
             { tasks: want, workerGroup: cfg.workerGroup, workerId: cfg.workerId },
             this.claiming.signal,
@@ -280,7 +278,6 @@ export class Worker {
         if (this.stopReason) {
           // Claimed while stopping: hand it straight back so the Queue retries it elsewhere.
           await this.giveBack(claim);
-          resolved++;
           continue;
         }
         start(claim);

@@ -167,6 +167,19 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
         const fail = (e: TaskError) => {
           failure ??= e;
         };
+        // An artifact that cannot be uploaded gets an error artifact; only a required one fails the task
+        // (optional: current generic-worker).
+        const problem = async (a: PayloadArtifact, name: string, expires: string, e: ArtifactProblem) => {
+          if (a.optional) ctx.log.warn(`Optional artifact ${name} not uploaded: ${e.reason}: ${e.message}`);
+          else ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
+          try {
+            await ctx.uploader.error(name, e.reason, e.message, expires);
+          } catch (ue) {
+            fail(uploadFailure(name, ue));
+          }
+          if (!a.optional)
+            fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
+        };
         for (const a of list) {
           // An empty name is no name (generic-worker artifact_feature.go FindArtifacts).
           const name = a.name || a.path.replace(/\\/g, '/');
@@ -208,16 +221,7 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
             }
           } catch (e) {
             if (!(e instanceof ArtifactProblem)) throw e;
-            // optional (current generic-worker): the error artifact still records what happened.
-            if (a.optional) ctx.log.warn(`Optional artifact ${name} not uploaded: ${e.reason}: ${e.message}`);
-            else ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
-            try {
-              await ctx.uploader.error(name, e.reason, e.message, expires);
-            } catch (ue) {
-              fail(uploadFailure(name, ue));
-            }
-            if (!a.optional)
-              fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
+            await problem(a, name, expires, e);
             continue;
           }
           for (const f of files) {
@@ -230,15 +234,7 @@ export const artifactsFeature: Feature<ResolvedConfig, TaskContext, TaskContext>
                 ctx.log.warn(`Not uploading '${f.path}' from directory artifact ${name}: ${e.message}`);
                 continue;
               }
-              if (a.optional) ctx.log.warn(`Optional artifact ${name} not uploaded: ${e.reason}: ${e.message}`);
-              else ctx.log.error(`TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`);
-              try {
-                await ctx.uploader.error(name, e.reason, e.message, expires);
-              } catch (ue) {
-                fail(uploadFailure(name, ue));
-              }
-              if (!a.optional)
-                fail(new TaskError('failed', `TASK FAILURE during artifact upload: ${e.reason}: ${e.message}`));
+              await problem(a, name, expires, e);
               continue;
             }
             const contentType = a.contentType ?? guessContentType(f.path);

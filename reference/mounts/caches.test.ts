@@ -9,14 +9,18 @@ import { DirectoryCaches } from './caches.ts';
 
 const log = { info: () => {}, warn: () => {} };
 
+/** A cache directory and two task directories; `a` and `b` are where each task mounts the cache. */
+async function twoTasks() {
+  const root = mkdtempSync(join(tmpdir(), 'caches-'));
+  const caches = await DirectoryCaches.load(join(root, 'caches'));
+  await mkdir(join(root, 't1'));
+  await mkdir(join(root, 't2'));
+  return { root, caches, a: join(root, 't1', 'cache'), b: join(root, 't2', 'cache') };
+}
+
 describe('DirectoryCaches with concurrent tasks', () => {
   it('mounts a fresh copy for a second task and keeps one copy afterwards', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'caches-'));
-    const caches = await DirectoryCaches.load(join(root, 'caches'));
-    await mkdir(join(root, 't1'));
-    await mkdir(join(root, 't2'));
-    const a = join(root, 't1', 'cache');
-    const b = join(root, 't2', 'cache');
+    const { root, caches, a, b } = await twoTasks();
     await caches.mount('shared', a, log);
     writeFileSync(join(a, 'from-t1'), '1');
     await caches.mount('shared', b, log);
@@ -32,12 +36,7 @@ describe('DirectoryCaches with concurrent tasks', () => {
   });
 
   it('keeps the concurrent copy when the original was purged meanwhile', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'caches-'));
-    const caches = await DirectoryCaches.load(join(root, 'caches'));
-    await mkdir(join(root, 't1'));
-    await mkdir(join(root, 't2'));
-    const a = join(root, 't1', 'cache');
-    const b = join(root, 't2', 'cache');
+    const { root, caches, a, b } = await twoTasks();
     await caches.mount('shared', a, log);
     await caches.mount('shared', b, log);
     writeFileSync(join(b, 'from-t2'), '2');

@@ -56,10 +56,6 @@ export class DirectoryCaches {
     await writeIndex(this.stateFile, this.entries);
   }
 
-  /**
-   * Moves the cache into `target`, creating it first (pre-populated by `populate`) when new.
-   * Throws MountFailure when the target is in the way.
-   */
   /** One mount or unmount at a time: tasks running at once (capacity > 1) must not both create one cache. */
   private lock: Promise<unknown> = Promise.resolve();
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -68,6 +64,10 @@ export class DirectoryCaches {
     return run;
   }
 
+  /**
+   * Moves the cache into `target`, creating it first (pre-populated by `populate`) when new.
+   * Throws MountFailure when the target is in the way.
+   */
   mount(name: string, target: string, log: MountLog, populate?: (dir: string) => Promise<void>): Promise<void> {
     return this.exclusive(() => this.mountNow(name, target, log, populate));
   }

@@ -48,8 +48,11 @@ export async function processStarted(pid: number): Promise<string> {
   return '';
 }
 
-export async function currentOwner(): Promise<Owner> {
-  return { pid: process.pid, started: await processStarted(process.pid) };
+// This process's record, read once: writeOwner runs for every task, and on macOS each read is a `ps`.
+let self: Promise<Owner> | undefined;
+export function currentOwner(): Promise<Owner> {
+  self ??= processStarted(process.pid).then((started) => ({ pid: process.pid, started }));
+  return self;
 }
 
 /** Record this worker as the owner of `dir` (which the worker has just created). */

@@ -5,8 +5,7 @@
 // What this cannot see: a process that both leaves the run's session and replaces its environment
 // (env -i, or a daemon overwriting its environ for a process title).
 import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { procPids, stopAndKill } from './linux-procs.ts';
 
 export interface RunMarker {
   /** Absolute task directory: the run's TASK_WORKDIR. */
@@ -43,21 +42,16 @@ function markerStrings(m: RunMarker): string[] {
   return out;
 }
 
-/** Live processes (not zombies, not this one) that belong to the run. /proc is read synchronously (an
- * order of magnitude faster than one async read per file), yielding to the event loop every 256 processes. */
+/** Live processes (not zombies, not this one) that belong to the run. */
 export async function runProcesses(scope: RunScope, procRoot = '/proc'): Promise<number[]> {
   const wanted = markerStrings(scope.marker);
   const sessions = new Set(scope.sessions ?? []);
   const found: number[] = [];
-  let seen = 0;
-  for (const entry of await readdir(procRoot)) {
-    if (!/^\d+$/.test(entry)) continue;
-    if (++seen % 256 === 0) await new Promise((r) => setImmediate(r));
-    const pid = Number(entry);
+  for await (const pid of procPids(procRoot)) {
     if (pid === process.pid) continue;
     let stat: Omit<ProcStat, 'pid'> | undefined;
     try {
-      stat = parseStat(readFileSync(`${procRoot}/${entry}/stat`, 'utf8'));
+      stat = parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'));
     } catch {
       continue; // exited while we looked
     }
@@ -68,7 +62,7 @@ export async function runProcesses(scope: RunScope, procRoot = '/proc'): Promise
     }
     let environ: string;
     try {
-      environ = readFileSync(`${procRoot}/${entry}/environ`, 'latin1');
+      environ = readFileSync(`${procRoot}/${pid}/environ`, 'latin1');
     } catch {
       continue; // another user's process (EACCES) or gone
     }
@@ -96,21 +90,14 @@ export interface KillResult {
   refused: number[];
 }
 
-/** SIGSTOP then SIGKILL every process of the run until none is left (stopping first keeps a forking
- * process from adding children between the scan and the kill). Bounded rounds. */
+/** SIGSTOP then SIGKILL every process of the run until none is left (stopAndKill); bounded rounds. */
 export async function killRunProcesses(scope: RunScope, rounds = 50, procRoot = '/proc'): Promise<KillResult> {
-  const killed = new Set<number>();
-  const refused = new Set<number>();
-  for (let round = 0; round < rounds; round++) {
-    const procs = (await runProcesses(scope, procRoot)).filter((p) => !refused.has(p));
-    if (procs.length === 0) return { killed: [...killed], refused: [...refused] };
-    for (const pid of procs) if (!signal(pid, 'SIGSTOP')) refused.add(pid);
-    for (const pid of procs) if (!refused.has(pid) && signal(pid, 'SIGKILL')) killed.add(pid);
-    await sleep(Math.min(5 + round * 5, 50));
-  }
-  const left = (await runProcesses(scope, procRoot)).filter((p) => !refused.has(p));
+  const find = async () => (await runProcesses(scope, procRoot)).map((pid) => ({ pid }));
+  const { killed, refused, left } = await stopAndKill(find, signal, rounds);
   if (left.length > 0) {
-    throw new Error(`processes of task ${scope.marker.taskDir} survived ${rounds} kill rounds: ${left.join(', ')}`);
+    throw new Error(
+      `processes of task ${scope.marker.taskDir} survived ${rounds} kill rounds: ${left.map((p) => p.pid).join(', ')}`,
+    );
   }
-  return { killed: [...killed], refused: [...refused] };
+  return { killed, refused };
 }
