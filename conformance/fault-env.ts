@@ -29,6 +29,7 @@ export interface SpawnOptions {
   config?: [string, string];
 }
 
+/** One worker run as run-case.ts's spawnWorker saw it. */
 export interface WorkerResult {
   exitCode: number | null;
   signal: string | null;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import treeKill from 'tree-kill';
 import { skipReason } from './cases.ts';
-import { type HostEnv, prepareHost, releaseHost, type SpawnOptions } from './fault-env.ts';
+import { type HostEnv, prepareHost, releaseHost, type SpawnOptions, type WorkerResult } from './fault-env.ts';
 import { statementsFor } from './invariants.ts';
 import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
@@ -249,7 +249,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
 }
 
 interface Executed {
-  result: SpawnResult;
+  result: WorkerResult;
   liveLog?: ObservedLiveLog;
   workerRunner?: ObservedWorkerRunner;
 }
@@ -378,15 +378,6 @@ function runCheck(ctx: RunContext, id: string, obs: Observation, c: unknown): Ch
   }
 }
 
-interface SpawnResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-}
-
 function spawnWorker(
   live: Set<ChildProcess>,
   argv: string[],
@@ -396,7 +387,7 @@ function spawnWorker(
   timeoutMs: number,
   trace: () => TraceEntry[],
   opts: SpawnOptions & { attach?: (child: ChildProcess) => void } = {},
-): Promise<SpawnResult> {
+): Promise<WorkerResult> {
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
   for (const k of Object.keys(env)) if (k.startsWith('TASKCLUSTER_')) delete env[k];
