@@ -37,6 +37,8 @@ export interface WorkerResult {
   stderr: string;
   durationMs: number;
   timedOut: boolean;
+  /** The signal steps given to this run that were never sent (Observation.signalsNotSent). */
+  signalsNotSent: string[];
 }
 
 /** Names a case gives files it tries to write outside its task directory; the runner looks for them. */
@@ -162,6 +164,7 @@ export class HostEnv {
       stderr: first.stderr + note + second.stderr,
       durationMs: first.durationMs + second.durationMs,
       timedOut: first.timedOut || second.timedOut,
+      signalsNotSent: [...first.signalsNotSent, ...second.signalsNotSent],
     };
   }
 

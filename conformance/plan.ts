@@ -354,7 +354,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
     mainTaskId: mainPlan?.taskId,
     argv,
     env: x(f.setup?.env ?? {}),
-    signals: f.setup?.signals ?? [],
+    signals: x(f.setup?.signals ?? []),
     timeoutMs,
     liveLog,
     expect,

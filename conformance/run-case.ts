@@ -183,6 +183,15 @@ function signalDue(step: SignalStep, startedAt: number, output: string, trace: T
   return true;
 }
 
+/** A signal step as the fixture gives it, e.g. `setup.signals[0] (SIGKILL whenFile /…/markers/started)`. */
+function describeStep(step: SignalStep & { index: number }): string {
+  const { signal, afterMs, whenLogContains, whenRoute, whenFile } = step;
+  const conditions = Object.entries({ afterMs, whenLogContains, whenRoute, whenFile })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${k === 'whenLogContains' ? JSON.stringify(v) : v}`);
+  return `setup.signals[${step.index}] (${[signal, ...conditions].join(' ')})`;
+}
+
 /**
  * Runs one case; never throws: problems of the harness end as an errored record. The steps are
  * separate: resolve the plan (plan.ts), execute it (spawn the worker on the prepared mock), observe
@@ -406,7 +415,7 @@ function spawnWorker(
   const err = new Output();
   child.stdout!.on('data', (c: Buffer) => out.add(c));
   child.stderr!.on('data', (c: Buffer) => err.add(c));
-  const pending = signals.map((s) => ({ ...s, sent: false }));
+  const pending = signals.map((s, i) => ({ ...s, index: i, sent: false }));
   let timedOut = false;
   return new Promise((resolve) => {
     let spawnError: Error | undefined;
@@ -447,6 +456,7 @@ function spawnWorker(
       // Only the group: the worker's own pid is reaped by now and may already belong to someone else.
       if (!opts.keepGroup) killGroup(child);
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
+      const ended = timedOut ? "the runner killed the worker at the case's timeout" : 'the worker exited';
       resolve({
         exitCode: code,
         signal: signal,
@@ -454,6 +464,7 @@ function spawnWorker(
         stderr: err.value(),
         durationMs: (exitedAt || Date.now()) - started,
         timedOut,
+        signalsNotSent: pending.filter((s) => !s.sent).map((s) => `${describeStep(s)} was not sent before ${ended}`),
       });
     });
   });

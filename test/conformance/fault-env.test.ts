@@ -39,7 +39,7 @@ function caseDir(): string {
   return d;
 }
 
-const exit0 = { exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 1, timedOut: false };
+const exit0 = { exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 1, timedOut: false, signalsNotSent: [] };
 
 function obs(extra: Partial<Observation> = {}): Observation {
   return {
@@ -130,7 +130,7 @@ describe('fault-env worker runs', () => {
         calls.push({ signals: signals.length, keepGroup: opts.keepGroup, judged: opts.onExit !== undefined });
         opts.onExit?.();
         return calls.length === 1
-          ? { ...exit0, exitCode: null, signal: 'SIGKILL', stdout: 'one' }
+          ? { ...exit0, exitCode: null, signal: 'SIGKILL', stdout: 'one', signalsNotSent: ['setup.signals[0] (…)'] }
           : { ...exit0, exitCode: 68, stdout: 'two' };
       },
       [{ signal: 'SIGKILL', whenFile: join(host.vars.MARKERS, 'started') }],
@@ -140,6 +140,8 @@ describe('fault-env worker runs', () => {
       { signals: 0, keepGroup: undefined, judged: true },
     ]);
     expect(r.exitCode).toBe(68);
+    // The fresh run is judged, but a step the first run never sent still fails the case.
+    expect(r.signalsNotSent).toEqual(['setup.signals[0] (…)']);
     expect(r.stdout).toMatch(
       /^one\n\[tc-kit\] first worker ended \(exit null, signal SIGKILL\); a fresh worker started\ntwo$/,
     );
