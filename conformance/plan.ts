@@ -17,7 +17,6 @@ export const WORKER_GROUP = 'tc-kit';
 export const DEFAULT_TIMEOUT_SECS = 60;
 export const DEFAULT_IDLE_TIMEOUT_SECS = 20;
 const DEFAULT_DEADLINE_SECS = 60 * 60;
-export { PORTS_PER_CASE };
 
 /** What the run gives every case: the mock's address, the worker's credentials and keys, the run's dirs. */
 export interface PlanEnv {

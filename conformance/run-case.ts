@@ -13,18 +13,8 @@ import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import {
-  type CasePlan,
-  caseConfig,
-  caseSlug,
-  caseTaskIds,
-  PlanError,
-  PORTS_PER_CASE,
-  PROVISIONER_ID,
-  resolvePlan,
-  scopeFault,
-  WORKER_GROUP,
-} from './plan.ts';
+import { type CasePlan, caseSlug, caseTaskIds, PlanError, resolvePlan } from './plan.ts';
+import { PORTS_PER_CASE } from './placeholders.ts';
 import type { HarnessQueue } from './queue-client.ts';
 import { type WorkerRunnerDriver, workerRunnerFor } from './worker-runner.ts';
 import type {
@@ -42,8 +32,6 @@ import type { ObservedLiveLog, ObservedWorkerRunner } from '../spec/types.ts';
 const MAX_OUTPUT = 1024 * 1024;
 /** Lines of the worker's output a failed case shows when the worker never reached the Queue. */
 const TAIL_LINES = 12;
-
-export { caseConfig, caseSlug, PROVISIONER_ID, scopeFault, WORKER_GROUP };
 
 /** What every case of a run shares. */
 export interface RunContext {
