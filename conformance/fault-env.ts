@@ -55,6 +55,7 @@ interface Planted {
   mode?: number;
 }
 
+/** The host for a case in `caseDir`, prepared by the constructor; `release()` undoes it. */
 export class HostEnv {
   readonly vars: Record<string, string>;
   /** Why the case cannot run here (a small filesystem could not be mounted). */
@@ -332,20 +333,6 @@ export class HostEnv {
     for (const name of safeReaddir('/tmp'))
       if (name.startsWith(`${ESCAPE_NAME}-${this.slug}`)) rmSync(`/tmp/${name}`, { recursive: true, force: true });
   }
-}
-
-const live = new Map<string, HostEnv>();
-
-/** Prepares the host for a case in `caseDir`; `releaseHost(caseDir)` undoes it. */
-export function prepareHost(f: FixtureCase, caseDir: string, slug: string): HostEnv {
-  const env = new HostEnv(f, caseDir, slug);
-  live.set(caseDir, env);
-  return env;
-}
-
-export function releaseHost(caseDir: string): void {
-  live.get(caseDir)?.release();
-  live.delete(caseDir);
 }
 
 /** Running and not a zombie: a zombie has ended, only its parent has not reaped it yet. */

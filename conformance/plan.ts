@@ -86,6 +86,11 @@ export function caseSlug(id: string): string {
   return `k${hash}-${tail}`.replace(/-+$/, '');
 }
 
+/** The case's temp dir in a run: the worker's cwd, with tasks/, caches/ and downloads/. */
+export function caseDirOf(runDir: string, slug: string): string {
+  return join(runDir, 'cases', slug);
+}
+
 /** The worker config for a case: the profile's template, then the runner's defaults, then the case's overrides. */
 export function caseConfig(
   profile: Profile,
@@ -259,7 +264,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const f = lc.fixture;
   const profile = env.profile;
   const slug = caseSlug(f.id);
-  const caseDir = join(env.runDir, 'cases', slug);
+  const caseDir = caseDirOf(env.runDir, slug);
   const ids = inputs.taskIds ?? caseTaskIds(f);
   const vars = caseVars(env, f, caseDir, inputs.workerIndex, ids, inputs.ports, inputs.extraVars);
   refuseUnknown(

@@ -7,13 +7,13 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import treeKill from 'tree-kill';
 import { skipReason } from './cases.ts';
-import { type HostEnv, prepareHost, releaseHost, type SpawnOptions, type WorkerResult } from './fault-env.ts';
+import { HostEnv, type SpawnOptions, type WorkerResult } from './fault-env.ts';
 import { statementsFor } from './invariants.ts';
 import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import { type CasePlan, caseSlug, caseTaskIds, PlanError, resolvePlan } from './plan.ts';
+import { type CasePlan, caseDirOf, caseSlug, caseTaskIds, PlanError, resolvePlan } from './plan.ts';
 import { PORTS_PER_CASE } from './placeholders.ts';
 import type { HarnessQueue } from './queue-client.ts';
 import { type WorkerRunnerDriver, workerRunnerFor } from './worker-runner.ts';
@@ -199,16 +199,18 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     return rec;
   }
   const started = Date.now();
-  const caseDir = join(ctx.runDir, 'cases', caseSlug(f.id));
+  const slug = caseSlug(f.id);
+  const caseDir = caseDirOf(ctx.runDir, slug);
   const faultIds: unknown[] = [];
   const ports: number[] = [];
+  let host: HostEnv | undefined;
   try {
     ports.push(...(await freePortBlock(PORTS_PER_CASE)));
     // Host fixtures (sentinel, victims, markers, a small filesystem): fault-env.ts, before the plan, whose
     // placeholders they add to; the task ids first, for the scan of task processes.
     const taskIds = caseTaskIds(f);
     mkdirSync(caseDir, { recursive: true });
-    const host = prepareHost(f, caseDir, caseSlug(f.id));
+    host = new HostEnv(f, caseDir, slug);
     host.setTaskIds(taskIds.map((t) => t.taskId));
     if (host.skip) {
       rec.reason = host.skip;
@@ -216,7 +218,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     }
     // setup.workerRunner: the kit plays worker-runner on the worker's stdin/stdout (conformance/worker-runner.ts).
     const runner = workerRunnerFor(f.setup);
-    const runnerVars = runner?.clients(caseSlug(f.id)) ?? {};
+    const runnerVars = runner?.clients(slug) ?? {};
     let plan: CasePlan;
     try {
       plan = resolvePlan(ctx, lc, { workerIndex, ports, taskIds, extraVars: { ...host.vars, ...runnerVars } });
@@ -239,7 +241,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     rec.durationMs = Date.now() - started;
     for (const id of faultIds) ctx.faults.remove?.(id);
     releasePorts(ports);
-    releaseHost(caseDir);
+    host?.release();
     if (!ctx.keepDirs) rmSync(caseDir, { recursive: true, force: true, maxRetries: 3 });
   }
   return rec;

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, prepareHost, releaseHost } from '../../conformance/fault-env.ts';
+import { alive, HostEnv } from '../../conformance/fault-env.ts';
 import { statementsFor } from '../../conformance/invariants.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 import { noLeftoverProcess, noSecretLeak, nothingOutside, resolvedOnce } from '../../spec/security/invariants.check.ts';
@@ -24,12 +24,17 @@ import type { CaseExpectation, Observation } from '../../spec/types.ts';
 
 const f: FixtureCase = { id: 'security/x/y', description: 'x', statements: ['security.sandbox.kill-all'] };
 const dirs: string[] = [];
+const hosts: HostEnv[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) {
-    releaseHost(d);
-    rmSync(d, { recursive: true, force: true });
-  }
+  for (const h of hosts.splice(0)) h.release();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+function prepareHost(...args: ConstructorParameters<typeof HostEnv>): HostEnv {
+  const host = new HostEnv(...args);
+  hosts.push(host);
+  return host;
+}
 
 function caseDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'tc-kit-fault-env-'));
@@ -82,7 +87,7 @@ describe('fault-env host facts', () => {
     expect(pids).toContain(marked.pid);
     if (process.platform === 'linux') expect(pids).toContain(tagged.pid);
     expect(noLeftoverProcess(obs({ host: h }), c)?.ok).toBe(false);
-    releaseHost(d); // takes them down: nothing outlives a case
+    host.release(); // takes them down: nothing outlives a case
     for (let i = 0; i < 100 && (alive(marked.pid!) || alive(tagged.pid!)); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(alive(marked.pid!)).toBe(false);
