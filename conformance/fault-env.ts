@@ -18,7 +18,6 @@ import {
 import { join, relative, sep } from 'node:path';
 import type { ObservedHost } from '../spec/types.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import { expand } from './profiles.ts';
 import type { FixtureCase, SignalStep } from './types.ts';
 
 /** What the runner passes to one worker start; `keepGroup` leaves the worker's process group alone. */
@@ -147,14 +146,15 @@ export class HostEnv {
   /**
    * Runs the worker once, or (setup.host.restart) twice: the first with the case's signals and its
    * process group left as it was, so what a killed worker leaves behind is still there for the fresh one.
+   * `alongsideWhenFile` (setup.host.alongside.whenFile, expanded by the plan) starts a second worker.
    */
   async runWorkers(
     spawnOnce: (signals: SignalStep[], opts: SpawnOptions) => Promise<WorkerResult>,
     signals: SignalStep[],
+    alongsideWhenFile?: string,
   ): Promise<WorkerResult> {
     const onExit = () => this.lookAtHost();
-    const alongside = this.f.setup?.host?.alongside;
-    if (alongside) return this.runAlongside(spawnOnce, signals, expand(alongside.whenFile, this.vars), onExit);
+    if (alongsideWhenFile) return this.runAlongside(spawnOnce, signals, alongsideWhenFile, onExit);
     if (!this.f.setup?.host?.restart) return spawnOnce(signals, { onExit });
     const first = await spawnOnce(signals, { keepGroup: true });
     const second = await spawnOnce([], { onExit });

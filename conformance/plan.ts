@@ -62,6 +62,8 @@ export interface CasePlan {
   /** Added to the worker's environment (the runner's TASKCLUSTER_* variables are removed). */
   env: Record<string, string>;
   signals: SignalStep[];
+  /** setup.host.alongside.whenFile: once it exists a second worker starts (fault-env.ts). */
+  alongsideWhenFile?: string;
   timeoutMs: number;
   liveLog?: { setup: { until: string; touch?: string }; taskId: string; name: string };
   expect: CaseExpect;
@@ -359,6 +361,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
     argv,
     env: x(f.setup?.env ?? {}),
     signals: x(f.setup?.signals ?? []),
+    alongsideWhenFile: f.setup?.host?.alongside ? x(f.setup.host.alongside.whenFile) : undefined,
     timeoutMs,
     liveLog,
     expect,

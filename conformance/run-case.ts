@@ -302,6 +302,7 @@ async function execute(
         runner ? { ...opts, attach: (child) => runner.attach(child, trace) } : opts,
       ),
     plan.signals,
+    plan.alongsideWhenFile,
   );
   const liveLog = await probe?.finish();
   return { result, liveLog, workerRunner: await runner?.observation() };

@@ -156,22 +156,26 @@ describe('fault-env worker runs', () => {
     const d = caseDir();
     const config = join(d, 'worker-config.json');
     writeFileSync(config, JSON.stringify({ livelogGETPort: 41001, livelogPUTPort: 41002, other: 41001 }));
-    const host = prepareHost({ ...f, setup: { host: { alongside: { whenFile: '${MARKERS}/started' } } } }, d, 'kslug5');
+    const host = prepareHost(f, d, 'kslug5');
     host.setWorker(config, [41001, 41002]);
     const seen: Array<string | undefined> = [];
-    const r = await host.runWorkers(async (_signals, opts) => {
-      seen.push(opts.config?.[1]);
-      if (!opts.config) {
-        writeFileSync(join(host.vars.MARKERS, 'started'), '');
-        for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
-          await new Promise((res) => setTimeout(res, 20));
-        return { ...exit0, stdout: 'first' };
-      }
-      const other = JSON.parse(readFileSync(opts.config[1], 'utf8'));
-      expect(other.livelogGETPort).not.toBe(41001);
-      expect(other.livelogPUTPort).not.toBe(41002);
-      return { ...exit0, exitCode: 68, stdout: 'second' };
-    }, []);
+    const r = await host.runWorkers(
+      async (_signals, opts) => {
+        seen.push(opts.config?.[1]);
+        if (!opts.config) {
+          writeFileSync(join(host.vars.MARKERS, 'started'), '');
+          for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
+            await new Promise((res) => setTimeout(res, 20));
+          return { ...exit0, stdout: 'first' };
+        }
+        const other = JSON.parse(readFileSync(opts.config[1], 'utf8'));
+        expect(other.livelogGETPort).not.toBe(41001);
+        expect(other.livelogPUTPort).not.toBe(41002);
+        return { ...exit0, exitCode: 68, stdout: 'second' };
+      },
+      [],
+      join(host.vars.MARKERS, 'started'),
+    );
     expect(seen).toEqual([undefined, `${config}.alongside.json`]);
     expect(existsSync(join(host.vars.MARKERS, 'alongside-exited'))).toBe(true);
     expect(r.stdout).toContain('[tc-kit] a second worker ran alongside (exit 68, signal null)');
