@@ -303,18 +303,16 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const main = ids.find((t) => t.alias === 'main') ?? ids[0];
   const groupId = main?.taskId ?? slugid.nice();
   const now = Date.now();
+  // The main task as the fixture gives it (with the platform's payload), expanded: also what checkers read as c.task.
+  const payload = f.payloadByPlatform?.[platformName()];
+  const mainGiven = f.task ? x(payload ? { ...f.task, payload } : f.task) : undefined;
   const tasks: TaskPlan[] = ids.map(({ alias, taskId }) => {
     const fixtureTask = alias === 'main' ? undefined : f.tasks?.find((t) => t.alias === alias);
-    let given: Record<string, any>;
-    if (fixtureTask) given = fixtureTask.task ?? {};
-    else {
-      const payload = f.payloadByPlatform?.[platformName()];
-      given = payload ? { ...f.task, payload } : (f.task ?? {});
-    }
+    const given = fixtureTask ? x(fixtureTask.task ?? {}) : (mainGiven ?? {});
     return {
       alias,
       taskId,
-      definition: taskDefinition(env, f, slug, alias, x(given), groupId, now),
+      definition: taskDefinition(env, f, slug, alias, given, groupId, now),
       expect: fixtureTask?.expect ? x(fixtureTask.expect) : undefined,
     };
   });
@@ -337,7 +335,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const caseForCheckers = {
     ...f,
     kind: f.kind ?? (tasks.length > 0 ? 'task' : 'worker'),
-    task: mainPlan?.alias === 'main' ? mainTaskAsGiven(f, x) : f.task,
+    task: mainGiven,
     tasks: f.tasks ? x(f.tasks) : undefined,
     setup: f.setup ? x(f.setup) : undefined,
     expect,
@@ -368,10 +366,4 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
     perTask,
     caseForCheckers,
   };
-}
-
-/** The main task as the fixture gives it (with the platform's payload), expanded: what checkers read as c.task. */
-function mainTaskAsGiven(f: FixtureCase, x: <T>(v: T) => T): unknown {
-  const payload = f.payloadByPlatform?.[platformName()];
-  return x(payload ? { ...f.task, payload } : f.task);
 }
