@@ -18,7 +18,6 @@ import {
 import { join, relative, sep } from 'node:path';
 import type { ObservedHost } from '../spec/types.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import { expand } from './profiles.ts';
 import type { FixtureCase, SignalStep } from './types.ts';
 
 /** What the runner passes to one worker start; `keepGroup` leaves the worker's process group alone. */
@@ -29,6 +28,7 @@ export interface SpawnOptions {
   config?: [string, string];
 }
 
+/** One worker run as run-case.ts's spawnWorker saw it. */
 export interface WorkerResult {
   exitCode: number | null;
   signal: string | null;
@@ -36,6 +36,8 @@ export interface WorkerResult {
   stderr: string;
   durationMs: number;
   timedOut: boolean;
+  /** The signal steps given to this run that were never sent (Observation.signalsNotSent). */
+  signalsNotSent: string[];
 }
 
 /** Names a case gives files it tries to write outside its task directory; the runner looks for them. */
@@ -52,6 +54,7 @@ interface Planted {
   mode?: number;
 }
 
+/** The host for a case in `caseDir`, prepared by the constructor; `release()` undoes it. */
 export class HostEnv {
   readonly vars: Record<string, string>;
   /** Why the case cannot run here (a small filesystem could not be mounted). */
@@ -143,14 +146,15 @@ export class HostEnv {
   /**
    * Runs the worker once, or (setup.host.restart) twice: the first with the case's signals and its
    * process group left as it was, so what a killed worker leaves behind is still there for the fresh one.
+   * `alongsideWhenFile` (setup.host.alongside.whenFile, expanded by the plan) starts a second worker.
    */
   async runWorkers(
     spawnOnce: (signals: SignalStep[], opts: SpawnOptions) => Promise<WorkerResult>,
     signals: SignalStep[],
+    alongsideWhenFile?: string,
   ): Promise<WorkerResult> {
     const onExit = () => this.lookAtHost();
-    const alongside = this.f.setup?.host?.alongside;
-    if (alongside) return this.runAlongside(spawnOnce, signals, expand(alongside.whenFile, this.vars), onExit);
+    if (alongsideWhenFile) return this.runAlongside(spawnOnce, signals, alongsideWhenFile, onExit);
     if (!this.f.setup?.host?.restart) return spawnOnce(signals, { onExit });
     const first = await spawnOnce(signals, { keepGroup: true });
     const second = await spawnOnce([], { onExit });
@@ -161,6 +165,7 @@ export class HostEnv {
       stderr: first.stderr + note + second.stderr,
       durationMs: first.durationMs + second.durationMs,
       timedOut: first.timedOut || second.timedOut,
+      signalsNotSent: [...first.signalsNotSent, ...second.signalsNotSent],
     };
   }
 
@@ -328,20 +333,6 @@ export class HostEnv {
     for (const name of safeReaddir('/tmp'))
       if (name.startsWith(`${ESCAPE_NAME}-${this.slug}`)) rmSync(`/tmp/${name}`, { recursive: true, force: true });
   }
-}
-
-const live = new Map<string, HostEnv>();
-
-/** Prepares the host for a case in `caseDir`; `releaseHost(caseDir)` undoes it. */
-export function prepareHost(f: FixtureCase, caseDir: string, slug: string): HostEnv {
-  const env = new HostEnv(f, caseDir, slug);
-  live.set(caseDir, env);
-  return env;
-}
-
-export function releaseHost(caseDir: string): void {
-  live.get(caseDir)?.release();
-  live.delete(caseDir);
 }
 
 /** Running and not a zombie: a zombie has ended, only its parent has not reaped it yet. */

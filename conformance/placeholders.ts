@@ -31,7 +31,7 @@ export const CASE_PLACEHOLDERS: Record<string, string> = {
 /** `${PORT:n}` and `${TASK_ID:<alias>}` take an argument. */
 const WITH_ARG = new Set(['PORT', 'TASK_ID']);
 
-/** The placeholder syntax expand() substitutes (see profiles.ts). */
+/** The placeholder syntax: what expand() substitutes (profiles.ts) and placeholderProblems() checks. */
 export const PLACEHOLDER = /\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z0-9_-]+))?(?:\|([^${}]*))?\}/g;
 
 export interface PlaceholderRules {

@@ -17,7 +17,6 @@ export const WORKER_GROUP = 'tc-kit';
 export const DEFAULT_TIMEOUT_SECS = 60;
 export const DEFAULT_IDLE_TIMEOUT_SECS = 20;
 const DEFAULT_DEADLINE_SECS = 60 * 60;
-export { PORTS_PER_CASE };
 
 /** What the run gives every case: the mock's address, the worker's credentials and keys, the run's dirs. */
 export interface PlanEnv {
@@ -63,6 +62,8 @@ export interface CasePlan {
   /** Added to the worker's environment (the runner's TASKCLUSTER_* variables are removed). */
   env: Record<string, string>;
   signals: SignalStep[];
+  /** setup.host.alongside.whenFile: once it exists a second worker starts (fault-env.ts). */
+  alongsideWhenFile?: string;
   timeoutMs: number;
   liveLog?: { setup: { until: string; touch?: string }; taskId: string; name: string };
   expect: CaseExpect;
@@ -85,6 +86,11 @@ export function caseSlug(id: string): string {
     .slice(-29)
     .replace(/^-+/, '');
   return `k${hash}-${tail}`.replace(/-+$/, '');
+}
+
+/** The case's temp dir in a run: the worker's cwd, with tasks/, caches/ and downloads/. */
+export function caseDirOf(runDir: string, slug: string): string {
+  return join(runDir, 'cases', slug);
 }
 
 /** The worker config for a case: the profile's template, then the runner's defaults, then the case's overrides. */
@@ -260,7 +266,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const f = lc.fixture;
   const profile = env.profile;
   const slug = caseSlug(f.id);
-  const caseDir = join(env.runDir, 'cases', slug);
+  const caseDir = caseDirOf(env.runDir, slug);
   const ids = inputs.taskIds ?? caseTaskIds(f);
   const vars = caseVars(env, f, caseDir, inputs.workerIndex, ids, inputs.ports, inputs.extraVars);
   refuseUnknown(
@@ -297,18 +303,16 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const main = ids.find((t) => t.alias === 'main') ?? ids[0];
   const groupId = main?.taskId ?? slugid.nice();
   const now = Date.now();
+  // The main task as the fixture gives it (with the platform's payload), expanded: also what checkers read as c.task.
+  const payload = f.payloadByPlatform?.[platformName()];
+  const mainGiven = f.task ? x(payload ? { ...f.task, payload } : f.task) : undefined;
   const tasks: TaskPlan[] = ids.map(({ alias, taskId }) => {
     const fixtureTask = alias === 'main' ? undefined : f.tasks?.find((t) => t.alias === alias);
-    let given: Record<string, any>;
-    if (fixtureTask) given = fixtureTask.task ?? {};
-    else {
-      const payload = f.payloadByPlatform?.[platformName()];
-      given = payload ? { ...f.task, payload } : (f.task ?? {});
-    }
+    const given = fixtureTask ? x(fixtureTask.task ?? {}) : (mainGiven ?? {});
     return {
       alias,
       taskId,
-      definition: taskDefinition(env, f, slug, alias, x(given), groupId, now),
+      definition: taskDefinition(env, f, slug, alias, given, groupId, now),
       expect: fixtureTask?.expect ? x(fixtureTask.expect) : undefined,
     };
   });
@@ -331,7 +335,7 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
   const caseForCheckers = {
     ...f,
     kind: f.kind ?? (tasks.length > 0 ? 'task' : 'worker'),
-    task: mainPlan?.alias === 'main' ? mainTaskAsGiven(f, x) : f.task,
+    task: mainGiven,
     tasks: f.tasks ? x(f.tasks) : undefined,
     setup: f.setup ? x(f.setup) : undefined,
     expect,
@@ -354,17 +358,12 @@ export function resolvePlan(env: PlanEnv, lc: LoadedCase, inputs: PlanInputs): C
     mainTaskId: mainPlan?.taskId,
     argv,
     env: x(f.setup?.env ?? {}),
-    signals: f.setup?.signals ?? [],
+    signals: x(f.setup?.signals ?? []),
+    alongsideWhenFile: f.setup?.host?.alongside ? x(f.setup.host.alongside.whenFile) : undefined,
     timeoutMs,
     liveLog,
     expect,
     perTask,
     caseForCheckers,
   };
-}
-
-/** The main task as the fixture gives it (with the platform's payload), expanded: what checkers read as c.task. */
-function mainTaskAsGiven(f: FixtureCase, x: <T>(v: T) => T): unknown {
-  const payload = f.payloadByPlatform?.[platformName()];
-  return x(payload ? { ...f.task, payload } : f.task);
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vocabulary } from '../spec/index.ts';
+import { PLACEHOLDER } from './placeholders.ts';
 import { profileProblems } from './profile-check.ts';
 import type { Profile } from './types.ts';
 
@@ -109,15 +110,12 @@ export function expand(text: string, vars: Record<string, string>, env = false):
   let out = text;
   // Inner-most first, so a default may itself hold a placeholder: ${env:X|${KIT}/bin/x}.
   for (let i = 0; i < 5; i++) {
-    const next = out.replace(
-      /\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z0-9_-]+))?(?:\|([^${}]*))?\}/g,
-      (m, isEnv, name, arg, def) => {
-        if (isEnv) return env ? (process.env[name] ?? def ?? '') : m;
-        if (def !== undefined) return m;
-        const key = arg !== undefined ? `${name}:${arg}` : name;
-        return vars[key] ?? m;
-      },
-    );
+    const next = out.replace(PLACEHOLDER, (m, isEnv, name, arg, def) => {
+      if (isEnv) return env ? (process.env[name] ?? def ?? '') : m;
+      if (def !== undefined) return m;
+      const key = arg !== undefined ? `${name}:${arg}` : name;
+      return vars[key] ?? m;
+    });
     if (next === out) break;
     out = next;
   }

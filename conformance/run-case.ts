@@ -7,24 +7,14 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import treeKill from 'tree-kill';
 import { skipReason } from './cases.ts';
-import { type HostEnv, prepareHost, releaseHost, type SpawnOptions } from './fault-env.ts';
+import { HostEnv, type SpawnOptions, type WorkerResult } from './fault-env.ts';
 import { statementsFor } from './invariants.ts';
 import { judge } from './judge.ts';
 import { LiveLogProbe } from './live-log-probe.ts';
 import { caseTrace, observeTask } from './observe.ts';
 import { freePortBlock, releasePorts } from './ports.ts';
-import {
-  type CasePlan,
-  caseConfig,
-  caseSlug,
-  caseTaskIds,
-  PlanError,
-  PORTS_PER_CASE,
-  PROVISIONER_ID,
-  resolvePlan,
-  scopeFault,
-  WORKER_GROUP,
-} from './plan.ts';
+import { type CasePlan, caseDirOf, caseSlug, caseTaskIds, PlanError, resolvePlan } from './plan.ts';
+import { PORTS_PER_CASE } from './placeholders.ts';
 import type { HarnessQueue } from './queue-client.ts';
 import { type WorkerRunnerDriver, workerRunnerFor } from './worker-runner.ts';
 import type {
@@ -42,8 +32,6 @@ import type { ObservedLiveLog, ObservedWorkerRunner } from '../spec/types.ts';
 const MAX_OUTPUT = 1024 * 1024;
 /** Lines of the worker's output a failed case shows when the worker never reached the Queue. */
 const TAIL_LINES = 12;
-
-export { caseConfig, caseSlug, PROVISIONER_ID, scopeFault, WORKER_GROUP };
 
 /** What every case of a run shares. */
 export interface RunContext {
@@ -183,6 +171,15 @@ function signalDue(step: SignalStep, startedAt: number, output: string, trace: T
   return true;
 }
 
+/** A signal step as the fixture gives it, e.g. `setup.signals[0] (SIGKILL whenFile /…/markers/started)`. */
+function describeStep(step: SignalStep & { index: number }): string {
+  const { signal, afterMs, whenLogContains, whenRoute, whenFile } = step;
+  const conditions = Object.entries({ afterMs, whenLogContains, whenRoute, whenFile })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${k === 'whenLogContains' ? JSON.stringify(v) : v}`);
+  return `setup.signals[${step.index}] (${[signal, ...conditions].join(' ')})`;
+}
+
 /**
  * Runs one case; never throws: problems of the harness end as an errored record. The steps are
  * separate: resolve the plan (plan.ts), execute it (spawn the worker on the prepared mock), observe
@@ -202,16 +199,18 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     return rec;
   }
   const started = Date.now();
-  const caseDir = join(ctx.runDir, 'cases', caseSlug(f.id));
+  const slug = caseSlug(f.id);
+  const caseDir = caseDirOf(ctx.runDir, slug);
   const faultIds: unknown[] = [];
   const ports: number[] = [];
+  let host: HostEnv | undefined;
   try {
     ports.push(...(await freePortBlock(PORTS_PER_CASE)));
     // Host fixtures (sentinel, victims, markers, a small filesystem): fault-env.ts, before the plan, whose
     // placeholders they add to; the task ids first, for the scan of task processes.
     const taskIds = caseTaskIds(f);
     mkdirSync(caseDir, { recursive: true });
-    const host = prepareHost(f, caseDir, caseSlug(f.id));
+    host = new HostEnv(f, caseDir, slug);
     host.setTaskIds(taskIds.map((t) => t.taskId));
     if (host.skip) {
       rec.reason = host.skip;
@@ -219,7 +218,7 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     }
     // setup.workerRunner: the kit plays worker-runner on the worker's stdin/stdout (conformance/worker-runner.ts).
     const runner = workerRunnerFor(f.setup);
-    const runnerVars = runner?.clients(caseSlug(f.id)) ?? {};
+    const runnerVars = runner?.clients(slug) ?? {};
     let plan: CasePlan;
     try {
       plan = resolvePlan(ctx, lc, { workerIndex, ports, taskIds, extraVars: { ...host.vars, ...runnerVars } });
@@ -242,14 +241,14 @@ export async function runCase(ctx: RunContext, lc: LoadedCase, workerIndex: numb
     rec.durationMs = Date.now() - started;
     for (const id of faultIds) ctx.faults.remove?.(id);
     releasePorts(ports);
-    releaseHost(caseDir);
+    host?.release();
     if (!ctx.keepDirs) rmSync(caseDir, { recursive: true, force: true, maxRetries: 3 });
   }
   return rec;
 }
 
 interface Executed {
-  result: SpawnResult;
+  result: WorkerResult;
   liveLog?: ObservedLiveLog;
   workerRunner?: ObservedWorkerRunner;
 }
@@ -303,6 +302,7 @@ async function execute(
         runner ? { ...opts, attach: (child) => runner.attach(child, trace) } : opts,
       ),
     plan.signals,
+    plan.alongsideWhenFile,
   );
   const liveLog = await probe?.finish();
   return { result, liveLog, workerRunner: await runner?.observation() };
@@ -378,15 +378,6 @@ function runCheck(ctx: RunContext, id: string, obs: Observation, c: unknown): Ch
   }
 }
 
-interface SpawnResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  timedOut: boolean;
-}
-
 function spawnWorker(
   live: Set<ChildProcess>,
   argv: string[],
@@ -396,7 +387,7 @@ function spawnWorker(
   timeoutMs: number,
   trace: () => TraceEntry[],
   opts: SpawnOptions & { attach?: (child: ChildProcess) => void } = {},
-): Promise<SpawnResult> {
+): Promise<WorkerResult> {
   const env = { ...process.env };
   // The worker gets its credentials from its config only, never from the runner's environment.
   for (const k of Object.keys(env)) if (k.startsWith('TASKCLUSTER_')) delete env[k];
@@ -415,7 +406,7 @@ function spawnWorker(
   const err = new Output();
   child.stdout!.on('data', (c: Buffer) => out.add(c));
   child.stderr!.on('data', (c: Buffer) => err.add(c));
-  const pending = signals.map((s) => ({ ...s, sent: false }));
+  const pending = signals.map((s, i) => ({ ...s, index: i, sent: false }));
   let timedOut = false;
   return new Promise((resolve) => {
     let spawnError: Error | undefined;
@@ -456,6 +447,7 @@ function spawnWorker(
       // Only the group: the worker's own pid is reaped by now and may already belong to someone else.
       if (!opts.keepGroup) killGroup(child);
       if (spawnError) err.add(Buffer.from(`\n[tc-kit] could not start ${argv[0]}: ${spawnError.message}\n`));
+      const ended = timedOut ? "the runner killed the worker at the case's timeout" : 'the worker exited';
       resolve({
         exitCode: code,
         signal: signal,
@@ -463,6 +455,7 @@ function spawnWorker(
         stderr: err.value(),
         durationMs: (exitedAt || Date.now()) - started,
         timedOut,
+        signalsNotSent: pending.filter((s) => !s.sent).map((s) => `${describeStep(s)} was not sent before ${ended}`),
       });
     });
   });

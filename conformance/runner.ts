@@ -11,7 +11,8 @@ import { statements } from '../spec/index.ts';
 import { statusFor } from './expectations.ts';
 import type { Expectations } from './expectations.ts';
 import { HarnessQueue } from './queue-client.ts';
-import { killTree, PROVISIONER_ID, type RunContext, runCase, type StatementLike, WORKER_GROUP } from './run-case.ts';
+import { PROVISIONER_ID, WORKER_GROUP } from './plan.ts';
+import { killTree, type RunContext, runCase, type StatementLike } from './run-case.ts';
 import type { CaseRecord, Generation, LoadedCase, Profile } from './types.ts';
 
 /** Exactly what a worker needs from the Queue: claim on the kit's task queues under its own identity. */

@@ -102,6 +102,11 @@ export interface Observation {
   aliases?: Record<string, string>;
   /** True when the runner had to kill the worker because it did not exit in time. */
   timedOut?: boolean;
+  /**
+   * The case's setup.signals steps whose condition never held while the worker ran, each saying which and
+   * when the worker ended (conformance/run-case.ts); any of them fails the case (conformance/judge.ts).
+   */
+  signalsNotSent?: string[];
   /** The main task's live log as read while it ran, for cases with setup.liveLog. */
   liveLog?: ObservedLiveLog;
   /**

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, prepareHost, releaseHost } from '../../conformance/fault-env.ts';
+import { alive, HostEnv } from '../../conformance/fault-env.ts';
 import { statementsFor } from '../../conformance/invariants.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 import { noLeftoverProcess, noSecretLeak, nothingOutside, resolvedOnce } from '../../spec/security/invariants.check.ts';
@@ -24,12 +24,17 @@ import type { CaseExpectation, Observation } from '../../spec/types.ts';
 
 const f: FixtureCase = { id: 'security/x/y', description: 'x', statements: ['security.sandbox.kill-all'] };
 const dirs: string[] = [];
+const hosts: HostEnv[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) {
-    releaseHost(d);
-    rmSync(d, { recursive: true, force: true });
-  }
+  for (const h of hosts.splice(0)) h.release();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+function prepareHost(...args: ConstructorParameters<typeof HostEnv>): HostEnv {
+  const host = new HostEnv(...args);
+  hosts.push(host);
+  return host;
+}
 
 function caseDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'tc-kit-fault-env-'));
@@ -39,7 +44,7 @@ function caseDir(): string {
   return d;
 }
 
-const exit0 = { exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 1, timedOut: false };
+const exit0 = { exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 1, timedOut: false, signalsNotSent: [] };
 
 function obs(extra: Partial<Observation> = {}): Observation {
   return {
@@ -82,7 +87,7 @@ describe('fault-env host facts', () => {
     expect(pids).toContain(marked.pid);
     if (process.platform === 'linux') expect(pids).toContain(tagged.pid);
     expect(noLeftoverProcess(obs({ host: h }), c)?.ok).toBe(false);
-    releaseHost(d); // takes them down: nothing outlives a case
+    host.release(); // takes them down: nothing outlives a case
     for (let i = 0; i < 100 && (alive(marked.pid!) || alive(tagged.pid!)); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(alive(marked.pid!)).toBe(false);
@@ -130,7 +135,7 @@ describe('fault-env worker runs', () => {
         calls.push({ signals: signals.length, keepGroup: opts.keepGroup, judged: opts.onExit !== undefined });
         opts.onExit?.();
         return calls.length === 1
-          ? { ...exit0, exitCode: null, signal: 'SIGKILL', stdout: 'one' }
+          ? { ...exit0, exitCode: null, signal: 'SIGKILL', stdout: 'one', signalsNotSent: ['setup.signals[0] (…)'] }
           : { ...exit0, exitCode: 68, stdout: 'two' };
       },
       [{ signal: 'SIGKILL', whenFile: join(host.vars.MARKERS, 'started') }],
@@ -140,6 +145,8 @@ describe('fault-env worker runs', () => {
       { signals: 0, keepGroup: undefined, judged: true },
     ]);
     expect(r.exitCode).toBe(68);
+    // The fresh run is judged, but a step the first run never sent still fails the case.
+    expect(r.signalsNotSent).toEqual(['setup.signals[0] (…)']);
     expect(r.stdout).toMatch(
       /^one\n\[tc-kit\] first worker ended \(exit null, signal SIGKILL\); a fresh worker started\ntwo$/,
     );
@@ -149,22 +156,26 @@ describe('fault-env worker runs', () => {
     const d = caseDir();
     const config = join(d, 'worker-config.json');
     writeFileSync(config, JSON.stringify({ livelogGETPort: 41001, livelogPUTPort: 41002, other: 41001 }));
-    const host = prepareHost({ ...f, setup: { host: { alongside: { whenFile: '${MARKERS}/started' } } } }, d, 'kslug5');
+    const host = prepareHost(f, d, 'kslug5');
     host.setWorker(config, [41001, 41002]);
     const seen: Array<string | undefined> = [];
-    const r = await host.runWorkers(async (_signals, opts) => {
-      seen.push(opts.config?.[1]);
-      if (!opts.config) {
-        writeFileSync(join(host.vars.MARKERS, 'started'), '');
-        for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
-          await new Promise((res) => setTimeout(res, 20));
-        return { ...exit0, stdout: 'first' };
-      }
-      const other = JSON.parse(readFileSync(opts.config[1], 'utf8'));
-      expect(other.livelogGETPort).not.toBe(41001);
-      expect(other.livelogPUTPort).not.toBe(41002);
-      return { ...exit0, exitCode: 68, stdout: 'second' };
-    }, []);
+    const r = await host.runWorkers(
+      async (_signals, opts) => {
+        seen.push(opts.config?.[1]);
+        if (!opts.config) {
+          writeFileSync(join(host.vars.MARKERS, 'started'), '');
+          for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
+            await new Promise((res) => setTimeout(res, 20));
+          return { ...exit0, stdout: 'first' };
+        }
+        const other = JSON.parse(readFileSync(opts.config[1], 'utf8'));
+        expect(other.livelogGETPort).not.toBe(41001);
+        expect(other.livelogPUTPort).not.toBe(41002);
+        return { ...exit0, exitCode: 68, stdout: 'second' };
+      },
+      [],
+      join(host.vars.MARKERS, 'started'),
+    );
     expect(seen).toEqual([undefined, `${config}.alongside.json`]);
     expect(existsSync(join(host.vars.MARKERS, 'alongside-exited'))).toBe(true);
     expect(r.stdout).toContain('[tc-kit] a second worker ran alongside (exit 68, signal null)');

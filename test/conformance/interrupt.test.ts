@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { caseSlug } from '../../conformance/run-case.ts';
+import { caseSlug } from '../../conformance/plan.ts';
 
 const KIT = resolve(import.meta.dirname, '../..');
 

@@ -50,6 +50,16 @@ describe('the case plan', () => {
     expect(json).not.toMatch(runnerNames);
   });
 
+  it('--list --plan shows setup.signals with their placeholders expanded', () => {
+    const dir = oneCase(
+      'plan/signals/expanded',
+      (c) => (c.setup.signals = [{ signal: 'SIGTERM', whenFile: '${WORK_DIR}/go' }]),
+    );
+    const r = cli('--no-default-fixtures', '--fixtures', dir, '--list', '--plan');
+    const plan = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1));
+    expect(plan.signals).toEqual([{ signal: 'SIGTERM', whenFile: `${plan.caseDir}/go` }]);
+  });
+
   it('--plan without --list is a usage error', () => {
     const r = cli('--plan');
     expect(r.code).toBe(2);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FIXTURES, loadCases, REQUIREMENTS } from '../../conformance/cases.ts';
 import { BUILT_IN_PROFILES, loadProfile, REQUESTED_BY_DEFAULT, UsageError } from '../../conformance/profiles.ts';
-import { caseConfig } from '../../conformance/run-case.ts';
+import { caseConfig } from '../../conformance/plan.ts';
 import type { FixtureCase, Profile } from '../../conformance/types.ts';
 import { vocabulary } from '../../spec/index.ts';
 

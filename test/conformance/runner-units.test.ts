@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { matchesOnly, skipReason } from '../../conformance/cases.ts';
 import { freePortBlock, releasePorts } from '../../conformance/ports.ts';
 import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
-import { caseConfig, caseSlug, scopeFault } from '../../conformance/run-case.ts';
+import { caseConfig, caseSlug, scopeFault } from '../../conformance/plan.ts';
 import { makeKeys } from '../../conformance/runner.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 
