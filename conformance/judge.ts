@@ -167,7 +167,9 @@ export function judge(
 ): string[] {
   const aliases = obs.aliases ?? {};
   // First: whatever else was seen, a case whose signal never went out did not test what it is about.
-  const problems = (obs.signalsNotSent ?? []).map((s) => `${s}: the fault this case is about was not injected`);
+  const problems = [...(obs.signalsNotSent ?? []), ...(obs.workerRunner?.stepsNotSent ?? [])].map(
+    (s) => `${s}: the fault this case is about was not injected`,
+  );
   problems.push(...matchExitCode(obs, expect.exitCode));
   if (expect.signal !== undefined && obs.signal !== expect.signal)
     problems.push(`worker signal: expected ${String(expect.signal)}, got ${String(obs.signal)}`);

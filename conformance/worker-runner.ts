@@ -115,6 +115,8 @@ export class WorkerRunnerDriver {
     this.vars = vars;
   }
 
+  private readonly steps: Array<RunnerStep & { done: boolean }> = [];
+
   /** Once the worker process exists (its stdin is a pipe): read its stdout, send welcome, then the steps. */
   attach(child: ChildProcess, trace: () => TraceEntry[]): void {
     const started = Date.now();
@@ -123,7 +125,8 @@ export class WorkerRunnerDriver {
       this.output += b.toString('utf8');
     });
     child.stdin?.on('error', () => {}); // the worker may exit before reading everything
-    const steps = (this.setup.steps ?? []).map((s) => ({ ...s, done: false }));
+    for (const st of this.setup.steps ?? []) this.steps.push({ ...st, done: false });
+    const steps = this.steps;
     const welcomeAfter = this.setup.welcomeAfterMs ?? 1500;
     this.timer = setInterval(() => {
       const now = Date.now();
@@ -157,6 +160,13 @@ export class WorkerRunnerDriver {
     if (this.stdoutBuffer !== '') this.line(this.stdoutBuffer, []);
     this.stdoutBuffer = '';
     if (this.errors.length > 0) this.obs.errors = this.errors;
+    // As for signal steps: a step whose condition never held did not put to the worker what the case is about.
+    const notSent = [
+      ...(this.obs.welcomeAt === undefined ? ['setup.workerRunner welcome'] : []),
+      ...this.steps.flatMap((st, i) => (st.done ? [] : [`setup.workerRunner.steps[${i}] (${describe(st)})`])),
+    ];
+    if (notSent.length > 0)
+      this.obs.stepsNotSent = notSent.map((what) => `${what} was not sent before the worker exited`);
     return this.obs;
   }
 
@@ -242,4 +252,17 @@ function lastSeq(trace: TraceEntry[]): number {
 
 function token(): string {
   return randomBytes(24).toString('base64url');
+}
+
+function describe(st: RunnerStep): string {
+  const { afterMs, whenRoute, whenMessage, whenOutputContains } = st;
+  const what = st.send
+    ? `send ${st.send.type}`
+    : st.shouldTerminate !== undefined
+      ? `shouldTerminate ${st.shouldTerminate}`
+      : 'close stdin';
+  const when = Object.entries({ afterMs, whenRoute, whenMessage, whenOutputContains })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
+  return [what, ...when].join(' ');
 }

@@ -143,6 +143,8 @@ export interface ObservedWorkerRunner {
   renewedClientId: string;
   /** Problems of the runner itself (the mock refused a control call). */
   errors?: string[];
+  /** `welcome` or steps the runner never sent before the worker exited (the case then fails). */
+  stepsNotSent?: string[];
 }
 
 /** Expected resolution of one run. */

@@ -54,6 +54,25 @@ beforeAll(() => {
       { exitCode: 72, runs: [{ state: 'exception', reasonResolved: 'worker-shutdown' }] },
     ),
   );
+  // The same rule for the steps the kit sends as worker-runner: this one waits for a message no worker sends.
+  write('runner-never-due', {
+    ...fixture(
+      'signals/when-file/runner-step-never-due',
+      'echo ok',
+      { signal: 'SIGTERM', afterMs: 0 },
+      {
+        exitCode: 0,
+        runs: [{ state: 'completed', reasonResolved: 'completed' }],
+      },
+    ),
+    requires: ['runner'],
+    setup: {
+      workerRunner: {
+        welcome: ['graceful-termination'],
+        steps: [{ whenMessage: 'no-such-message', send: { type: 'graceful-termination', 'finish-tasks': true } }],
+      },
+    },
+  });
   const none = join(dir, 'no-baseline.json');
   writeFileSync(none, '{}');
   const r = spawnSync(
@@ -82,6 +101,13 @@ describe.skipIf(!posix)('setup.signals', () => {
     expect(cases['signals/when-file/never-due']?.outcome).toBe('fail');
     expect(cases['signals/when-file/never-due']?.reason).toMatch(
       /^setup\.signals\[0\] \(SIGTERM whenFile \S+\/markers\/never-created\) was not sent before the worker exited: the fault this case is about was not injected$/,
+    );
+  });
+
+  it('a worker-runner step that never fired fails the case, naming the step', () => {
+    expect(cases['signals/when-file/runner-step-never-due']?.outcome).toBe('fail');
+    expect(cases['signals/when-file/runner-step-never-due']?.reason).toBe(
+      'setup.workerRunner.steps[0] (send graceful-termination whenMessage "no-such-message") was not sent before the worker exited: the fault this case is about was not injected',
     );
   });
 
