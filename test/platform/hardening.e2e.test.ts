@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processAlive } from '../helpers/process.ts';
+import { processAlive, readPid } from '../helpers/process.ts';
 import {
   fetchArtifact,
   type Harness,
@@ -20,6 +20,7 @@ import {
   startHarness,
   startWorker,
   taskLog,
+  until,
 } from '../reference/harness.ts';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
@@ -30,16 +31,6 @@ const RACE_ARTIFACTS = 60;
 const sh = (script: string) => ['/bin/sh', '-c', script];
 const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 const skipReason = !isRoot ? 'needs root on Linux' : 'needs useradd and userdel';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A file's text, or a marker when the attack removed it. */
 function contentOf(file: string): string {
@@ -353,13 +344,7 @@ describe.skipIf(!isRoot || !hasTools)('sandbox start-up purge leaves a live work
       maxRunTime: 60,
     });
     const first = startWorker(h, h.config({ runTasksAsCurrentUser: false }), 90_000);
-    const pid = await until('task pid', () => {
-      try {
-        return Number(readFileSync(pidFile, 'utf8')) || undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    const pid = await until('task pid', () => readPid(pidFile));
     const tasksDir = join(h.dir, 'tasks');
     const taskDirs = readdirSync(tasksDir).filter((n) => n.startsWith('task_'));
     expect(taskDirs).toHaveLength(1);

@@ -3,35 +3,26 @@
 // an artifact. Each runs the real `tc-worker run` (tasks as the worker's own user) against the mock Queue,
 // and each case failed before the fix it names.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ownCgroup } from '../../reference/sandbox/cgroup.ts';
-import { processAlive } from '../helpers/process.ts';
-import { fetchArtifact, type Harness, lastRun, runWorker, startHarness, startWorker, taskLog } from './harness.ts';
+import { processAlive, readPid } from '../helpers/process.ts';
+import {
+  fetchArtifact,
+  type Harness,
+  lastRun,
+  runWorker,
+  startHarness,
+  startWorker,
+  taskLog,
+  until,
+} from './harness.ts';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';
 const isRoot = linux && process.getuid?.() === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    return Number(readFileSync(file, 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Processes a failing case leaves behind must not outlive the test file. */
 const started = new Set<number>();
