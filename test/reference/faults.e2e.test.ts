@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { ownCgroup } from '../../reference/sandbox/cgroup.ts';
 import { processAlive, readPid } from '../helpers/process.ts';
 import {
@@ -54,15 +54,14 @@ async function noCgroupReason(): Promise<string | undefined> {
   }
 }
 
-/** A small tmpfs for disk-full cases; undefined (with the reason printed) where mounting is not allowed. */
-function smallFs(dir: string, size = '8m'): string | undefined {
+/** A small tmpfs for disk-full cases; where mounting is not allowed the case is skipped, saying why. */
+function smallFs(t: TestContext, dir: string, size = '8m'): string {
   mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
-    console.log(
-      `faults.e2e: disk-full case skipped (cannot mount a tmpfs: ${(r.stderr || r.error?.message || '').trim()})`,
-    );
-    return undefined;
+    const why = `cannot mount a tmpfs: ${(r.stderr || r.error?.message || '').trim()}`;
+    console.log(`faults.e2e: disk-full case skipped (${why})`);
+    t.skip(why);
   }
   return dir;
 }
@@ -110,7 +109,7 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
       const why = await noCgroupReason();
       if (why) {
         console.log(`faults.e2e: cgroup case skipped (${why})`);
-        t.skip();
+        t.skip(why);
       }
       const dir = join(h.dir, 'leak-clean');
       mkdirSync(dir);
@@ -235,9 +234,8 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
 
   it.skipIf(!isRoot)(
     'item 6: a full tasksDir resolves the task with the reason in its log; the worker keeps serving',
-    async () => {
-      const small = smallFs(join(h.dir, 'small-tasks'));
-      if (!small) return;
+    async (t) => {
+      const small = smallFs(t, join(h.dir, 'small-tasks'));
       mounts.push(small);
       const filler = await h.createTask({
         command: [sh("head -c 30000000 /dev/zero | tr '\\0' x; echo")],
@@ -257,9 +255,8 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
     },
   );
 
-  it.skipIf(!isRoot)("item 6: a task that fills TMPDIR does not break later tasks' log uploads", async () => {
-    const tmp = smallFs(join(h.dir, 'small-tmp'));
-    if (!tmp) return;
+  it.skipIf(!isRoot)("item 6: a task that fills TMPDIR does not break later tasks' log uploads", async (t) => {
+    const tmp = smallFs(t, join(h.dir, 'small-tmp'));
     mounts.push(tmp);
     const filler = await h.createTask({
       command: [sh('dd if=/dev/zero of="$TMPDIR/fill" bs=1M count=20 2>/dev/null; echo filled')],
