@@ -22,15 +22,13 @@ import {
   taskLog,
   until,
 } from '../reference/harness.ts';
+import { noSandboxReason } from '../helpers/sandbox.ts';
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasTools = spawnSync('sh', ['-c', 'command -v useradd userdel']).status === 0;
 const hasCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const hasPerl = spawnSync('sh', ['-c', 'command -v perl']).status === 0;
 const RACE_ARTIFACTS = 60;
 const sh = (script: string) => ['/bin/sh', '-c', script];
 const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
-const skipReason = !isRoot ? 'needs root on Linux' : 'needs useradd and userdel';
 
 /** A file's text, or a marker when the attack removed it. */
 function contentOf(file: string): string {
@@ -48,9 +46,9 @@ async function liveLogUrl(h: Harness, taskId: string): Promise<string> {
   });
 }
 
-if (!isRoot || !hasTools) console.log(`hardening.e2e: skipped (${skipReason})`);
+if (noSandboxReason) console.log(`hardening.e2e: skipped (${noSandboxReason})`);
 
-describe.skipIf(!isRoot || !hasTools)('sandbox hardening through tc-worker (root, useradd)', () => {
+describe.skipIf(noSandboxReason !== undefined)('sandbox hardening through tc-worker (root, useradd)', () => {
   let h: Harness;
   let result: { code: number | null; stderr: string };
   const ids: Record<string, string> = {};
@@ -323,7 +321,7 @@ describe.skipIf(!isRoot || !hasTools)('sandbox hardening through tc-worker (root
   });
 });
 
-describe.skipIf(!isRoot || !hasTools)('sandbox start-up purge leaves a live worker alone (root)', () => {
+describe.skipIf(noSandboxReason !== undefined)('sandbox start-up purge leaves a live worker alone (root)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
