@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchResult } from './common.ts';
-import { round, tempDir } from './common.ts';
-import { genericWorker, median, WorkerBench } from './workers.ts';
+import { median, round, tempDir } from './common.ts';
+import { genericWorker, WorkerBench } from './workers.ts';
 
 const conformanceBin = fileURLToPath(new URL('../bin/tc-conformance.js', import.meta.url));
 const gwProfile = fileURLToPath(new URL('../conformance/profiles/generic-worker.json', import.meta.url));

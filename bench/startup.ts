@@ -6,10 +6,9 @@
 //   idle-rss:      VmRSS 4 s after start with no task to claim.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { BenchOptions, BenchResult } from './common.ts';
-import { mib, round } from './common.ts';
-import { median, type Subject, subjects, type WorkerRun, WorkerBench } from './workers.ts';
+import { median, mib, procStatus, round } from './common.ts';
+import { type Subject, subjects, type WorkerRun, WorkerBench } from './workers.ts';
 
 /** `subject / baseline` of every figure, per baseline present. */
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
@@ -166,11 +165,7 @@ export async function taskOverhead(opts: BenchOptions): Promise<BenchResult> {
 async function bareNodeRss(atMs: number): Promise<number | null> {
   const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${atMs + 2000})`], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, atMs));
-  let rss: number | null = null;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    rss = m ? Number(m[1]) * 1024 : null;
-  } catch {}
+  const rss = child.pid ? procStatus(child.pid, 'VmRSS') : null;
   child.kill('SIGKILL');
   await once(child, 'exit');
   return rss;
