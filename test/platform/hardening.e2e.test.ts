@@ -2,7 +2,7 @@
 // `tc-worker run` (runTasksAsCurrentUser: false, as root) against the mock Queue. Every case here is an
 // attack that worked before the fix it names; each asserts what the attack could reach, not how the
 // worker defends. A root-only sentinel file stands for "a file the task must never see".
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -307,14 +307,9 @@ describe.skipIf(noSandboxReason !== undefined)('sandbox hardening through tc-wor
       t.skip('chattr +i not supported here');
     }
     try {
-      const child = spawn(process.execPath, [bin, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (b) => (err += b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      clearTimeout(timer);
-      expect(code, err.slice(-2000)).toBe(77);
-      expect(err).toContain(file);
+      const r = await runWorker(h, file, 30_000);
+      expect(r.code, r.stderr.slice(-2000)).toBe(77);
+      expect(r.stderr).toContain(file);
     } finally {
       spawnSync('chattr', ['-i', file]);
     }
