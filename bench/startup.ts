@@ -48,9 +48,7 @@ export async function startup(opts: BenchOptions): Promise<BenchResult> {
   const n = opts.quick ? 1 : 3;
   const wb = await WorkerBench.start();
   try {
-    opts.log('startup: floor (spawn /bin/true, loopback round trip to the mock)');
-    const spawnTrue = await wb.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
-    const rtt = await wb.roundTripMs(opts.quick ? 20 : 100);
+    const { spawnTrue, rtt } = await wb.floor(opts, 'startup');
     const version = await rounds(list, n, (s) => {
       opts.log(`startup: ${s.name} --version`);
       return wb.spawnMs(s.command, s.versionArgs, opts.quick ? 1 : 3, s.env);
@@ -108,9 +106,7 @@ export async function taskOverhead(opts: BenchOptions): Promise<BenchResult> {
   const many = opts.quick ? 3 : 20;
   const wb = await WorkerBench.start();
   try {
-    opts.log('task-overhead: floor (spawn /bin/true, loopback round trip to the mock)');
-    const spawnTrue = await wb.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
-    const rtt = await wb.roundTripMs(opts.quick ? 20 : 100);
+    const { spawnTrue, rtt } = await wb.floor(opts, 'task-overhead');
     const pairs = await rounds(list, n, async (s) => {
       opts.log(`task-overhead: ${s.name}, 1 task then ${many + 1} tasks`);
       const one = await wb.run(s, { tasks: 1 });

@@ -12,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import taskcluster from 'taskcluster-client';
 import { type MockServices, startMockServices } from '../mocks/index.ts';
-import { createTask, median, PROVISIONER, procStatus, tempDir } from './common.ts';
+import { type BenchOptions, createTask, median, PROVISIONER, procStatus, tempDir } from './common.ts';
 
 const workerBin = fileURLToPath(new URL('../bin/tc-worker.js', import.meta.url));
 const rttChild = fileURLToPath(new URL('./rtt-child.ts', import.meta.url));
@@ -234,6 +234,13 @@ export class WorkerBench {
       rssAt,
       peakRss,
     };
+  }
+
+  /** The physical floor every worker figure is set against: spawning /bin/true, one Hawk-signed round trip. */
+  async floor(opts: BenchOptions, bench: string): Promise<{ spawnTrue: number; rtt: number }> {
+    opts.log(`${bench}: floor (spawn /bin/true, loopback round trip to the mock)`);
+    const spawnTrue = await this.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
+    return { spawnTrue, rtt: await this.roundTripMs(opts.quick ? 20 : 100) };
   }
 
   /** Median wall time of `runs` spawns of a command that exits at once (`/bin/true`, `--version`). */
