@@ -47,6 +47,7 @@ async function liveLogUrl(h: Harness, taskId: string): Promise<string> {
 }
 
 if (noSandboxReason) console.log(`hardening.e2e: skipped (${noSandboxReason})`);
+else if (!hasCc) console.log('hardening.e2e: item 1 checks LD_DEBUG_OUTPUT only (no cc to build the LD_PRELOAD probe)');
 
 describe.skipIf(noSandboxReason !== undefined)('sandbox hardening through tc-worker (root, useradd)', () => {
   let h: Harness;
