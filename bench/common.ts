@@ -56,10 +56,10 @@ export function rssSampler(everyMs = 5): { stop(): number } {
   };
 }
 
-/** VmHWM (peak resident set) of a live process from /proc, in bytes; null where /proc is absent. */
-export function procPeakRss(pid: number): number | null {
+/** VmRSS (resident now) or VmHWM (peak resident) of a live process from /proc, in bytes; null where /proc is absent. */
+export function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : null;
   } catch {
     return null;
@@ -97,7 +97,7 @@ export async function runChild(
   });
   let peakRss: number | null = null;
   const sample = () => {
-    const v = child.pid ? procPeakRss(child.pid) : null;
+    const v = child.pid ? procStatus(child.pid, 'VmHWM') : null;
     if (v !== null) peakRss = Math.max(peakRss ?? 0, v);
   };
   const sampler = setInterval(sample, 20);

@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchResult } from './common.ts';
-import { round, tempDir } from './common.ts';
-import { genericWorker, median, WorkerBench } from './workers.ts';
+import { median, round, tempDir } from './common.ts';
+import { genericWorker, WorkerBench } from './workers.ts';
 
 const conformanceBin = fileURLToPath(new URL('../bin/tc-conformance.js', import.meta.url));
 const gwProfile = fileURLToPath(new URL('../conformance/profiles/generic-worker.json', import.meta.url));
@@ -88,13 +88,11 @@ export async function conformanceSuite(opts: BenchOptions): Promise<BenchResult>
     const tc = summary(ref);
     if (tc.notPassing.length > 0) throw new Error(`reference worker: cases not passing: ${tc.notPassing.join(', ')}`);
 
-    opts.log('conformance-suite: floor (spawn /bin/true, loopback round trip to the mock)');
     const wb = await WorkerBench.start();
     let floorCaseMs: number;
     let floor: Record<string, number>;
     try {
-      const spawnTrue = await wb.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
-      const rtt = await wb.roundTripMs(opts.quick ? 20 : 100);
+      const { spawnTrue, rtt } = await wb.floor(opts, 'conformance-suite');
       const requests = median(ref.cases.map((c) => c.requests));
       floorCaseMs = 2 * spawnTrue + requests * rtt;
       floor = {

@@ -6,10 +6,9 @@
 //   idle-rss:      VmRSS 4 s after start with no task to claim.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { BenchOptions, BenchResult } from './common.ts';
-import { mib, round } from './common.ts';
-import { median, type Subject, subjects, type WorkerRun, WorkerBench } from './workers.ts';
+import { median, mib, procStatus, round } from './common.ts';
+import { type Subject, subjects, type WorkerRun, WorkerBench } from './workers.ts';
 
 /** `subject / baseline` of every figure, per baseline present. */
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
@@ -49,9 +48,7 @@ export async function startup(opts: BenchOptions): Promise<BenchResult> {
   const n = opts.quick ? 1 : 3;
   const wb = await WorkerBench.start();
   try {
-    opts.log('startup: floor (spawn /bin/true, loopback round trip to the mock)');
-    const spawnTrue = await wb.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
-    const rtt = await wb.roundTripMs(opts.quick ? 20 : 100);
+    const { spawnTrue, rtt } = await wb.floor(opts, 'startup');
     const version = await rounds(list, n, (s) => {
       opts.log(`startup: ${s.name} --version`);
       return wb.spawnMs(s.command, s.versionArgs, opts.quick ? 1 : 3, s.env);
@@ -109,9 +106,7 @@ export async function taskOverhead(opts: BenchOptions): Promise<BenchResult> {
   const many = opts.quick ? 3 : 20;
   const wb = await WorkerBench.start();
   try {
-    opts.log('task-overhead: floor (spawn /bin/true, loopback round trip to the mock)');
-    const spawnTrue = await wb.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
-    const rtt = await wb.roundTripMs(opts.quick ? 20 : 100);
+    const { spawnTrue, rtt } = await wb.floor(opts, 'task-overhead');
     const pairs = await rounds(list, n, async (s) => {
       opts.log(`task-overhead: ${s.name}, 1 task then ${many + 1} tasks`);
       const one = await wb.run(s, { tasks: 1 });
@@ -166,11 +161,7 @@ export async function taskOverhead(opts: BenchOptions): Promise<BenchResult> {
 async function bareNodeRss(atMs: number): Promise<number | null> {
   const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${atMs + 2000})`], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, atMs));
-  let rss: number | null = null;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    rss = m ? Number(m[1]) * 1024 : null;
-  } catch {}
+  const rss = child.pid ? procStatus(child.pid, 'VmRSS') : null;
   child.kill('SIGKILL');
   await once(child, 'exit');
   return rss;

@@ -6,15 +6,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import taskcluster from 'taskcluster-client';
 import { type MockServices, startMockServices } from '../mocks/index.ts';
-import { createTask, median, PROVISIONER, tempDir } from './common.ts';
-
-export { median };
+import { type BenchOptions, createTask, median, PROVISIONER, procStatus, tempDir } from './common.ts';
 
 const workerBin = fileURLToPath(new URL('../bin/tc-worker.js', import.meta.url));
 const rttChild = fileURLToPath(new URL('./rtt-child.ts', import.meta.url));
@@ -122,15 +120,6 @@ export interface WorkerRun {
   /** VmRSS when sampled at `rssAtMs` (Linux), else null. */
   rssAt: number | null;
   peakRss: number | null;
-}
-
-function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): number | null {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 export class WorkerBench {
@@ -245,6 +234,13 @@ export class WorkerBench {
       rssAt,
       peakRss,
     };
+  }
+
+  /** The physical floor every worker figure is set against: spawning /bin/true, one Hawk-signed round trip. */
+  async floor(opts: BenchOptions, bench: string): Promise<{ spawnTrue: number; rtt: number }> {
+    opts.log(`${bench}: floor (spawn /bin/true, loopback round trip to the mock)`);
+    const spawnTrue = await this.spawnMs('/bin/true', [], opts.quick ? 5 : 15);
+    return { spawnTrue, rtt: await this.roundTripMs(opts.quick ? 20 : 100) };
   }
 
   /** Median wall time of `runs` spawns of a command that exits at once (`/bin/true`, `--version`). */

@@ -1,7 +1,6 @@
 // Mounts end to end: the real tc-worker process against the mock Queue, content served by the mock's
 // fixture-files endpoint and by a dependency task's artifact. One worker serves the whole batch; tasks
 // that must run in order are chained with task.dependencies.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import taskcluster from 'taskcluster-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarBuffer, zipBuffer } from '../../reference/mounts/test-archives.ts';
 import { type Harness, lastRun, PROVISIONER, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+import { noSandboxReason } from '../helpers/sandbox.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -251,10 +251,7 @@ describe.skipIf(!posix)('purge-cache service (tc-worker e2e, two worker processe
   }, 120_000);
 });
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasSandboxTools = spawnSync('sh', ['-c', 'command -v useradd userdel']).status === 0;
-
-describe.skipIf(!isRoot || !hasSandboxTools)('mounts with the OS-user sandbox (tc-worker e2e, needs root)', () => {
+describe.skipIf(noSandboxReason !== undefined)('mounts with the OS-user sandbox (tc-worker e2e, needs root)', () => {
   it('hands mounted files and caches to the task user, and the cache survives into the next task user', async () => {
     const hs = await startHarness({ files: { 'hello.txt': 'hello sandbox\n' } });
     try {

@@ -18,6 +18,7 @@ import {
   startHarness,
   taskLog,
 } from '../reference/harness.ts';
+import { noSandboxReason } from '../helpers/sandbox.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -169,11 +170,9 @@ describe.skipIf(!posix)('superseding, taskcluster proxy, chain-of-trust refusal 
   });
 });
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasSandboxTools = spawnSync('sh', ['-c', 'command -v useradd userdel']).status === 0;
 const has = (tool: string, arg = '--version') => spawnSync(tool, [arg], { stdio: 'ignore' }).status === 0;
 
-describe.skipIf(!isRoot || !hasSandboxTools)('chain of trust with the OS-user sandbox (needs root)', () => {
+describe.skipIf(noSandboxReason !== undefined)('chain of trust with the OS-user sandbox (needs root)', () => {
   let h: Harness;
   let worker: { code: number | null; stderr: string };
   let taskId: string;

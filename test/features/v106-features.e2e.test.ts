@@ -2,15 +2,13 @@
 // tc-worker refuses (interactive, loopback devices), end to end: the real tc-worker process against the
 // mock Queue. Memory pressure is made by thresholds every machine meets (more than 0% used, less than
 // 1 PB available), so the abort path runs without exhausting anything.
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, lastRun, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+import { noSandboxReason } from '../helpers/sandbox.ts';
 
 const posix = process.platform !== 'win32';
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasSandboxTools = spawnSync('sh', ['-c', 'command -v setpriv useradd userdel']).status === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
 /** Every machine is past these: any use is above 0%, and less than 1 PB is available. */
 const pressure = { maxMemoryUsagePercent: 0, minAvailableMemoryBytes: 1e15, allowedHighMemoryDurationSecs: 1 };
@@ -117,7 +115,7 @@ describe.skipIf(!posix)('resource monitor, metadata and refused features (tc-wor
   });
 });
 
-describe.skipIf(!isRoot || !hasSandboxTools)('runTaskAsCurrentUser with the OS-user sandbox (needs root)', () => {
+describe.skipIf(noSandboxReason !== undefined)('runTaskAsCurrentUser with the OS-user sandbox (needs root)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();

@@ -17,3 +17,12 @@ export function processAlive(pid: number): boolean {
     return true; // no /proc: trust kill(0)
   }
 }
+
+/** The pid a task wrote to `file`, or undefined while the file is missing or still empty. */
+export function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}

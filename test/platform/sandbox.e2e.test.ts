@@ -8,13 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../../reference/sandbox/linux-procs.ts';
 import { type Harness, lastRun, listArtifacts, runWorker, startHarness, taskLog } from '../reference/harness.ts';
+import { noSandboxReason } from '../helpers/sandbox.ts';
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const hasSandboxTools = spawnSync('sh', ['-c', 'command -v useradd userdel']).status === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
 const bin = fileURLToPath(new URL('../../bin/tc-worker.js', import.meta.url));
 
-describe.skipIf(!isRoot || !hasSandboxTools)('OS-user sandbox through tc-worker (needs root, useradd)', () => {
+describe.skipIf(noSandboxReason !== undefined)('OS-user sandbox through tc-worker (needs root, useradd)', () => {
   let h: Harness;
   let result: { code: number | null; stdout: string; stderr: string };
   const ids: Record<string, string> = {};

@@ -1,21 +1,8 @@
 // Comparing a worker's answer with the oracle's verdict.
 import type { Broken, Verdict } from './oracle.ts';
 
-/** Rules the oracle knows but the agreement checks do not hold a worker to yet (a fix on another branch): none now.
- * A rule put here is counted, not judged. */
-export const PENDING = new Set<string>();
-
 export function firstStage(v: Verdict): Broken['stage'] | 'valid' {
   return v.valid ? 'valid' : v.broken[0]!.stage;
-}
-
-/** Rules a verdict names, minus pending ones. */
-export function heldRules(v: Verdict): Set<string> {
-  return new Set(v.valid ? [] : v.broken.map((b) => b.rule).filter((r) => !PENDING.has(r)));
-}
-
-export function onlyPending(v: Verdict): boolean {
-  return !v.valid && v.broken.every((b) => PENDING.has(b.rule));
 }
 
 /**
@@ -27,7 +14,6 @@ export function validatorDisagreement(v: Verdict, problems: { rule: string; at: 
   if (stage === 'valid' || stage === 'feature' || stage === 'upload') {
     return problems.length === 0 ? null : `oracle: ${stage}, validator: ${JSON.stringify(problems)}`;
   }
-  if (onlyPending(v)) return null;
   if (problems.length === 0) return `oracle: invalid ${JSON.stringify(v)}, validator accepted`;
   if (stage === 'schema') {
     const ats = new Set((v as { broken: Broken[] }).broken.map((b) => b.at));
@@ -36,10 +22,10 @@ export function validatorDisagreement(v: Verdict, problems: { rule: string; at: 
       ? null
       : `schema errors at ${[...ats]} but validator at ${problems.map((p) => p.at)}`;
   }
-  const want = heldRules(v);
+  const want = new Set((v as { broken: Broken[] }).broken.map((b) => b.rule));
   const got = new Set(problems.map((p) => p.rule));
   const missing = [...want].filter((r) => !got.has(r));
-  const extra = [...got].filter((r) => !want.has(r) && !PENDING.has(r));
+  const extra = [...got].filter((r) => !want.has(r));
   return missing.length || extra.length
     ? `rules: oracle ${JSON.stringify([...want])}, validator ${JSON.stringify([...got])} (missing ${missing}, extra ${extra})`
     : null;

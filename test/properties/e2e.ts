@@ -17,7 +17,6 @@ import {
   PROVISIONER,
   startHarness,
 } from '../reference/harness.ts';
-import { PENDING } from './agree.ts';
 import { type Case, type GenOptions, sha256, stratified } from './generators.ts';
 import { type Broken, judge, type Verdict, type WorkerFacts } from './oracle.ts';
 
@@ -293,5 +292,3 @@ export function resolutions(h: Harness, taskId: string): string[] {
     )
     .map((e) => `${e.route}${e.route === 'reportException' ? `/${(e.request.body as any)?.reason}` : ''}`);
 }
-
-export { PENDING };

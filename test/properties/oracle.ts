@@ -392,29 +392,3 @@ export function judge(s: Subject): Verdict {
   if (byStage('upload').length > 0) return { valid: false, broken: byStage('upload') };
   return c.mayFail.size > 0 ? { valid: true, mayFail: [...c.mayFail] } : { valid: true };
 }
-
-/** Every rule id the oracle can name, with its stage (for the coverage table the runs print). */
-export const EXTRA_RULES: Record<string, Stage> = {
-  'payload.command.no-nul': 'payload',
-  'payload.command.size-limit': 'payload',
-  'payload.env.valid-name': 'payload',
-  'payload.env.no-nul': 'payload',
-  'payload.env.size-limit': 'payload',
-  'artifacts.name.printable': 'payload',
-  'artifacts.content-type.valid': 'payload',
-  'artifacts.duplicate.conflicting-names': 'upload',
-  'payload.artifact-expiry.parseable': 'payload',
-  'payload.artifact-expiry.before-deadline': 'payload',
-  'payload.artifact-expiry.after-task-expiry': 'payload',
-  'logs.names.distinct': 'payload',
-  'mounts.target.inside-task-dir': 'payload',
-  'mounts.cache.name-valid': 'payload',
-  'mounts.cache.name-once': 'payload',
-  'mounts.archive.supported-format': 'payload',
-  'mounts.file.dependency-required': 'payload',
-  'payload.features.disabled-rejected': 'feature',
-  'payload.features.missing-scopes': 'feature',
-  'payload.os-groups.unsupported-rejected': 'feature',
-  'mounts.cache.scope-required': 'feature',
-  'chain-of-trust.key.not-readable-by-task': 'feature',
-};

@@ -49,7 +49,10 @@ describe('tc-worker CLI', () => {
   });
 
   it('--help points to documents a user can look up', () => {
-    const { stdout } = tcWorker('--help');
+    const { code, stdout } = tcWorker('--help');
+    expect(code).toBe(0);
+    // The macOS commands cite the upstream install guide by its path, not a heading of the seed notes.
+    expect(stdout).toContain('ui/docs/reference/workers/generic-worker/installing.mdx');
     expect(stdout).not.toContain('Mac →');
   });
 

@@ -3,35 +3,26 @@
 // an artifact. Each runs the real `tc-worker run` (tasks as the worker's own user) against the mock Queue,
 // and each case failed before the fix it names.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { ownCgroup } from '../../reference/sandbox/cgroup.ts';
-import { processAlive } from '../helpers/process.ts';
-import { fetchArtifact, type Harness, lastRun, runWorker, startHarness, startWorker, taskLog } from './harness.ts';
+import { processAlive, readPid } from '../helpers/process.ts';
+import {
+  fetchArtifact,
+  type Harness,
+  lastRun,
+  runWorker,
+  startHarness,
+  startWorker,
+  taskLog,
+  until,
+} from './harness.ts';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';
 const isRoot = linux && process.getuid?.() === 0;
 const sh = (script: string) => ['/bin/sh', '-c', script];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    return Number(readFileSync(file, 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Processes a failing case leaves behind must not outlive the test file. */
 const started = new Set<number>();
@@ -63,15 +54,14 @@ async function noCgroupReason(): Promise<string | undefined> {
   }
 }
 
-/** A small tmpfs for disk-full cases; undefined (with the reason printed) where mounting is not allowed. */
-function smallFs(dir: string, size = '8m'): string | undefined {
+/** A small tmpfs for disk-full cases; where mounting is not allowed the case is skipped, saying why. */
+function smallFs(t: TestContext, dir: string, size = '8m'): string {
   mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
-    console.log(
-      `faults.e2e: disk-full case skipped (cannot mount a tmpfs: ${(r.stderr || r.error?.message || '').trim()})`,
-    );
-    return undefined;
+    const why = `cannot mount a tmpfs: ${(r.stderr || r.error?.message || '').trim()}`;
+    console.log(`faults.e2e: disk-full case skipped (${why})`);
+    t.skip(why);
   }
   return dir;
 }
@@ -119,7 +109,7 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
       const why = await noCgroupReason();
       if (why) {
         console.log(`faults.e2e: cgroup case skipped (${why})`);
-        t.skip();
+        t.skip(why);
       }
       const dir = join(h.dir, 'leak-clean');
       mkdirSync(dir);
@@ -244,9 +234,8 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
 
   it.skipIf(!isRoot)(
     'item 6: a full tasksDir resolves the task with the reason in its log; the worker keeps serving',
-    async () => {
-      const small = smallFs(join(h.dir, 'small-tasks'));
-      if (!small) return;
+    async (t) => {
+      const small = smallFs(t, join(h.dir, 'small-tasks'));
       mounts.push(small);
       const filler = await h.createTask({
         command: [sh("head -c 30000000 /dev/zero | tr '\\0' x; echo")],
@@ -266,9 +255,8 @@ describe.skipIf(!posix)('faults around tc-worker (tasks as the worker user)', ()
     },
   );
 
-  it.skipIf(!isRoot)("item 6: a task that fills TMPDIR does not break later tasks' log uploads", async () => {
-    const tmp = smallFs(join(h.dir, 'small-tmp'));
-    if (!tmp) return;
+  it.skipIf(!isRoot)("item 6: a task that fills TMPDIR does not break later tasks' log uploads", async (t) => {
+    const tmp = smallFs(t, join(h.dir, 'small-tmp'));
     mounts.push(tmp);
     const filler = await h.createTask({
       command: [sh('dd if=/dev/zero of="$TMPDIR/fill" bs=1M count=20 2>/dev/null; echo filled')],

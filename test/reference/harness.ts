@@ -89,6 +89,21 @@ export async function startHarness(opts: MockOptions = {}): Promise<Harness> {
   };
 }
 
+/** Poll `fn` every 50 ms until it returns something other than undefined or false; throws naming `what` after `ms`. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface WorkerRun {
   child: ChildProcess;
   stdout: () => string;
@@ -96,10 +111,16 @@ export interface WorkerRun {
   exit: Promise<{ code: number | null; signal: string | null }>;
 }
 
-/** Start `tc-worker run --config <file>`; killed after `timeoutMs` so a hung worker fails the test. */
-export function startWorker(h: Harness, config: Record<string, unknown>, timeoutMs = 40_000): WorkerRun {
-  const file = join(h.dir, `worker-${Date.now()}-${Math.random().toString(36).slice(2)}.config`);
-  writeFileSync(file, JSON.stringify(config));
+/**
+ * Start `tc-worker run --config <file>` with `config` written to a fresh file in h.dir (or, given a path, with
+ * that file as it is); killed after `timeoutMs` so a hung worker fails the test.
+ */
+export function startWorker(h: Harness, config: Record<string, unknown> | string, timeoutMs = 40_000): WorkerRun {
+  let file = config;
+  if (typeof file !== 'string') {
+    file = join(h.dir, `worker-${Date.now()}-${Math.random().toString(36).slice(2)}.config`);
+    writeFileSync(file, JSON.stringify(config));
+  }
   const child = spawn(process.execPath, [bin, 'run', '--config', file], {
     cwd: h.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,7 +139,7 @@ export function startWorker(h: Harness, config: Record<string, unknown>, timeout
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-export async function runWorker(h: Harness, config: Record<string, unknown>, timeoutMs?: number) {
+export async function runWorker(h: Harness, config: Record<string, unknown> | string, timeoutMs?: number) {
   const w = startWorker(h, config, timeoutMs);
   const { code, signal } = await w.exit;
   return { code, signal, stdout: w.stdout(), stderr: w.stderr() };

@@ -1,6 +1,6 @@
 // tc-worker process lifecycle against the mock Queue: exit codes 68/69/71/72, cancellation, reclaiming
 // with fresh temporary credentials (Hawk-verified by the mock), and retries of Queue 5xx answers.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +14,12 @@ import {
   startHarness,
   startWorker,
   taskLog,
+  until,
 } from './harness.ts';
-import { processAlive } from '../helpers/process.ts';
+import { processAlive, readPid } from '../helpers/process.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function running(h: Harness, taskId: string) {
   return until(`${taskId} running`, async () => ((await lastRun(h, taskId)).state === 'running' ? true : undefined));
@@ -100,13 +91,7 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
     const from = h.mock.trace.last();
     const w = startWorker(h, cfg({ numberOfTasksToRun: 2 }));
     await running(h, a);
-    const pid = await until('pid file', () => {
-      try {
-        return Number(readFileSync(pidFile, 'utf8')) || undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    const pid = await until('pid file', () => readPid(pidFile));
     await h.queue.cancelTask(a);
     const { code } = await w.exit;
     expect(code, w.stderr().slice(-2000)).toBe(0);
