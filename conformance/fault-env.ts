@@ -54,6 +54,19 @@ interface Planted {
   mode?: number;
 }
 
+/** The placeholders a case's host fixtures give it, by where HostEnv puts them (plan-view.ts shows them too). */
+export function hostVars(f: FixtureCase, caseDir: string, slug: string): Record<string, string> {
+  const host = join(caseDir, 'host');
+  return {
+    SENTINEL: join(host, 'sentinel'),
+    VICTIM: join(host, 'victim'),
+    VICTIM_DIR: join(host, 'victim-dir'),
+    MARKERS: join(caseDir, 'markers'),
+    ESCAPE_TMP: `/tmp/${ESCAPE_NAME}-${slug}`,
+    ...(f.setup?.host?.smallFs ? { SCRATCH: join(caseDir, 'scratch') } : {}),
+  };
+}
+
 /** The host for a case in `caseDir`, prepared by the constructor; `release()` undoes it. */
 export class HostEnv {
   readonly vars: Record<string, string>;
@@ -74,16 +87,15 @@ export class HostEnv {
     this.f = f;
     this.caseDir = caseDir;
     this.slug = slug;
+    this.vars = hostVars(f, caseDir, slug);
+    const { SENTINEL: sentinel, VICTIM: victim, VICTIM_DIR: victimDir, MARKERS: markers } = this.vars;
     const host = join(caseDir, 'host');
     mkdirSync(host, { recursive: true, mode: 0o755 });
     chmodSync(host, 0o755);
-    const sentinel = join(host, 'sentinel');
     writeFileSync(sentinel, `${this.sentinel}\n`, { mode: 0o600 });
     chmodSync(sentinel, 0o600);
-    const victim = join(host, 'victim');
     writeFileSync(victim, VICTIM_TEXT, { mode: 0o644 });
     chmodSync(victim, 0o644);
-    const victimDir = join(host, 'victim-dir');
     mkdirSync(victimDir, { mode: 0o755 });
     chmodSync(victimDir, 0o755);
     writeFileSync(join(victimDir, 'vf'), VICTIM_TEXT, { mode: 0o644 });
@@ -95,20 +107,11 @@ export class HostEnv {
       { path: join(victimDir, 'vf'), kind: 'file', content: VICTIM_TEXT, uid },
     );
     // World-writable and sticky, like /tmp: task users of any uid leave their pid files here.
-    const markers = join(caseDir, 'markers');
     mkdirSync(markers, { mode: 0o1777 });
     chmodSync(markers, 0o1777);
-    this.vars = {
-      SENTINEL: sentinel,
-      VICTIM: victim,
-      VICTIM_DIR: victimDir,
-      MARKERS: markers,
-      ESCAPE_TMP: `/tmp/${ESCAPE_NAME}-${slug}`,
-    };
     const small = f.setup?.host?.smallFs;
     if (small) {
       const target = small.at === 'tasks' ? join(caseDir, 'tasks') : join(caseDir, 'scratch');
-      this.vars.SCRATCH = join(caseDir, 'scratch');
       mkdirSync(target, { recursive: true });
       this.skip = this.mountSmall(target, small.mb, small.at === 'tasks' ? '0755' : '1777');
     }

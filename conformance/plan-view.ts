@@ -1,7 +1,9 @@
 // `tc-conformance --list --plan`: each case's plan as the runner would resolve it, with stand-ins
 // for what only a run has (the mock's port, credentials, temp dirs, ports, fresh taskIds).
 import { join } from 'node:path';
-import { type PlanEnv, resolvePlan } from './plan.ts';
+import { hostVars } from './fault-env.ts';
+import { caseDirOf, caseSlug, type PlanEnv, resolvePlan } from './plan.ts';
+import { runnerClientIds } from './worker-runner.ts';
 import type { LoadedCase, Profile } from './types.ts';
 
 const RUN_DIR = '/tmp/tc-kit-run-XXXXXX';
@@ -20,7 +22,19 @@ export function showPlan(profile: Profile, lc: LoadedCase): string {
     filesDir: join(RUN_DIR, 'files'),
   };
   try {
-    const plan = resolvePlan(env, lc, { workerIndex: 0, ports: STAND_IN_PORTS });
+    // The placeholders a run adds: the host fixtures' paths, and the worker-runner clients (tokens as stand-ins).
+    const slug = caseSlug(lc.fixture.id);
+    const extraVars = hostVars(lc.fixture, caseDirOf(RUN_DIR, slug), slug);
+    if (lc.fixture.setup?.workerRunner) {
+      const ids = runnerClientIds(slug);
+      Object.assign(extraVars, {
+        CLIENT_ID: ids.runner,
+        ACCESS_TOKEN: '<runner-access-token>',
+        RENEWED_CLIENT_ID: ids.renewed,
+        RENEWED_ACCESS_TOKEN: '<renewed-access-token>',
+      });
+    }
+    const plan = resolvePlan(env, lc, { workerIndex: 0, ports: STAND_IN_PORTS, extraVars });
     const shown = {
       slug: plan.slug,
       caseDir: plan.caseDir,

@@ -86,8 +86,9 @@ export class WorkerRunnerDriver {
    * the first (CLIENT_ID / ACCESS_TOKEN), as worker-runner writes generic-worker's config.
    */
   clients(workerType: string): Record<string, string> {
-    this.runner = { clientId: `tc-kit/worker-runner/${workerType}`, accessToken: token() };
-    this.renewed = { clientId: `tc-kit/worker-runner/${workerType}/renewed`, accessToken: token() };
+    const ids = runnerClientIds(workerType);
+    this.runner = { clientId: ids.runner, accessToken: token() };
+    this.renewed = { clientId: ids.renewed, accessToken: token() };
     this.obs.runnerClientId = this.runner.clientId;
     this.obs.renewedClientId = this.renewed.clientId;
     return {
@@ -265,4 +266,9 @@ function describe(st: RunnerStep): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
   return [what, ...when].join(' ');
+}
+
+/** The clients the kit, as worker-runner, gives a case's worker: the one in its config and the renewed one. */
+export function runnerClientIds(workerType: string): { runner: string; renewed: string } {
+  return { runner: `tc-kit/worker-runner/${workerType}`, renewed: `tc-kit/worker-runner/${workerType}/renewed` };
 }

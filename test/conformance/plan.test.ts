@@ -60,6 +60,20 @@ describe('the case plan', () => {
     expect(plan.signals).toEqual([{ signal: 'SIGTERM', whenFile: `${plan.caseDir}/go` }]);
   });
 
+  it('--list --plan resolves the placeholders a run adds: host fixtures and worker-runner clients', () => {
+    const dir = oneCase('plan/host/markers', (c) => {
+      c.setup.signals = [{ signal: 'SIGKILL', whenFile: '${MARKERS}/started' }];
+      c.setup.env = { RENEWED: '${RENEWED_CLIENT_ID}' };
+      c.setup.workerRunner = { welcome: [] };
+      c.requires = ['runner'];
+    });
+    const r = cli('--no-default-fixtures', '--fixtures', dir, '--list', '--plan');
+    expect(r.stdout).not.toContain('cannot be planned');
+    const plan = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1));
+    expect(plan.signals).toEqual([{ signal: 'SIGKILL', whenFile: `${plan.caseDir}/markers/started` }]);
+    expect(plan.env.RENEWED).toBe(`tc-kit/worker-runner/${plan.slug}/renewed`);
+  });
+
   it('--plan without --list is a usage error', () => {
     const r = cli('--plan');
     expect(r.code).toBe(2);
