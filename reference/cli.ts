@@ -107,18 +107,15 @@ async function run(configFile: string, withWorkerRunner = false): Promise<void> 
     runner.errorReport(protocol, message, { exitCode: String(code) });
     return exit(code);
   }
-  const [{ default: pino }, { Worker }] = await Promise.all([
-    import('pino'),
+  const [{ workerLog, fdDestination }, { Worker }] = await Promise.all([
+    import('./worker-log.ts'),
     import('./worker.ts'),
     // A worker configured for object artifacts loads taskcluster-client (artifact-upload.ts uses it for them)
     // before it claims anything: evaluating it holds the event loop for most of a second, more on a busy
     // machine, which in the middle of a task could hold a reclaim past a short claim.
     config.createObjectArtifacts ? import('taskcluster-client') : undefined,
   ]);
-  const logger = pino(
-    { name: 'tc-worker', base: { workerId: config.workerId } },
-    runnerLog || pino.destination({ fd: 2, sync: true }),
-  );
+  const logger = workerLog({ name: 'tc-worker', workerId: config.workerId }, runnerLog || fdDestination(2));
   // The OS-user sandbox lives in the per-OS platforms (reference/platform/index.ts).
   // Windows always uses its platform: commands run through generic-worker's wrapper batch scripts.
   const platform =

@@ -45,7 +45,7 @@ export interface TaskDefinition {
 /** The run was cancelled (or otherwise lost) on the Queue: kill everything and report nothing. */
 export class RunLost extends Error {}
 
-/** Minimal worker-log interface (pino-compatible). */
+/** The worker's own log (worker-log.ts; the call shape of pino's). */
 export interface WorkerLogger {
   info(obj: object | string, msg?: string): void;
   warn(obj: object | string, msg?: string): void;

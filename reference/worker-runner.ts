@@ -111,7 +111,7 @@ export class WorkerRunnerProtocol {
 }
 
 /**
- * A pino destination that sends each log line as a `log` message once `log` is negotiated, else to
+ * A log destination (worker-log.ts) that sends each log line as a `log` message once `log` is negotiated, else to
  * `fallback` (stderr); lines logged before `welcome` wait until then, in order.
  */
 export class ProtocolLogStream {
@@ -138,7 +138,6 @@ export class ProtocolLogStream {
     }
   }
 
-  // Not `emit`: pino treats a stream with an emit method as an event emitter (PINO_CONFIG message).
   private deliver(line: string): void {
     if (!this.protocol.capable('log')) {
       this.fallback(`${line}\n`);

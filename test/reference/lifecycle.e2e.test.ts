@@ -48,9 +48,19 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
   const cfg = (o: Record<string, unknown> = {}) =>
     h.config({ clientId: 'e2e/worker', accessToken: workerSecret, reclaimBeforeSecs: 180, ...o });
 
-  it('exits 68 after idleTimeoutSecs without a claim', async () => {
-    const r = await runWorker(h, cfg({ idleTimeoutSecs: 1, numberOfTasksToRun: 0 }));
+  it("exits 68 after idleTimeoutSecs without a claim, its log one JSON object per line in pino's format", async () => {
+    const r = await runWorker(h, cfg({ idleTimeoutSecs: 1, numberOfTasksToRun: 0, workerId: 'e2e-log' }));
     expect(r.code).toBe(68);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    const records = lines.map((l) => JSON.parse(l));
+    for (const rec of records) {
+      expect(rec).toMatchObject({ pid: expect.any(Number), hostname: expect.any(String), name: 'tc-worker' });
+      expect([30, 40, 50]).toContain(rec.level);
+      expect(Math.abs(Date.now() - rec.time)).toBeLessThan(60_000);
+    }
+    expect(records.find((rec) => rec.msg === 'worker starting')).toMatchObject({ level: 30, workerId: 'e2e-log' });
+    expect(records.find((rec) => rec.msg === 'idle timeout reached')).toMatchObject({ level: 40, idleTimeoutSecs: 1 });
+    expect(r.stderr).not.toContain(workerSecret);
   });
 
   it('exits 69 on an internal error (tasksDir cannot be created)', async () => {
