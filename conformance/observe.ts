@@ -11,11 +11,18 @@ export const BACKING_LOG = 'public/logs/live_backing.log';
  * The entries that belong to one case: calls naming one of its tasks, calls on its task queue
  * (claimWork), and fixture files / superseder answers under its slug.
  */
+/** Entries are immutable once recorded and a case reads the trace many times while its worker runs. */
+const decodedPaths = new WeakMap<TraceEntry, string>();
+
 export function caseTrace(all: TraceEntry[], taskIds: string[], slug: string): TraceEntry[] {
   const ids = new Set(taskIds);
   return all.filter((e) => {
     if (e.taskId && ids.has(e.taskId)) return true;
-    const path = safeDecode(e.path);
+    let path = decodedPaths.get(e);
+    if (path === undefined) {
+      path = safeDecode(e.path);
+      decodedPaths.set(e, path);
+    }
     if (path.includes(slug)) return true;
     for (const id of ids) if (path.includes(id)) return true;
     return false;

@@ -37,7 +37,8 @@ export class Trace {
 
   /** Entries recorded after `seq` (exclusive), so a caller can read only what it caused. */
   since(seq: number): TraceEntry[] {
-    return this.list.filter((e) => e.seq > seq);
+    // Entry i has seq i + 1 (record is the only writer), so this is a slice, not a scan.
+    return this.list.slice(Math.max(0, Math.floor(seq)));
   }
 
   /** The seq of the newest entry, 0 when empty. */

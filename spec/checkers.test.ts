@@ -497,3 +497,18 @@ describe('queue.credentials.not-exposed and worker.config.secrets-masked look fo
     expect(check('worker.config.secrets-masked', obs([], { ...base, stdout: 'accessToken: ***' }))?.ok).toBe(true);
   });
 });
+
+describe('capacity.claim.free-slots-only', () => {
+  // capacity 1: a call answered within the ms of its request starts its own run at the request's time.
+  const config = { capacity: 1 };
+  it('does not count the runs a claimWork call itself claimed as busy slots (answered in the same ms)', () => {
+    const r = check('capacity.claim.free-slots-only', obs([{ ...claim(0, 60), durationMs: 0 }], { config }));
+    expect(r?.ok, r?.message).toBe(true);
+  });
+  it('fails a claimWork asking for a slot another run still holds', () => {
+    const second = { ...claim(5, 60), durationMs: 0 };
+    const r = check('capacity.claim.free-slots-only', obs([claim(0, 60), second], { config }));
+    expect(r?.ok).toBe(false);
+    expect(r?.message).toMatch(/asked for 1 with 1 of 1 slots busy/);
+  });
+});

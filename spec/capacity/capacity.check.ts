@@ -5,6 +5,8 @@ import type { Checker, Observation } from '../types.ts';
 
 interface Span {
   key: string;
+  /** The claimWork call that claimed it. */
+  claimSeq: number;
   start: number;
   end: number;
 }
@@ -16,6 +18,7 @@ function spans(obs: Observation): Span[] {
     const resolve = runCalls(obs, cl.taskId, cl.runId).find(isResolve);
     return {
       key: `${cl.taskId}/${cl.runId}`,
+      claimSeq: cl.seq,
       start: answered.get(cl.seq) ?? Date.parse(cl.time),
       end: resolve ? Date.parse(resolve.time) : Number.POSITIVE_INFINITY,
     };
@@ -49,11 +52,14 @@ export const freeSlotsOnly: Checker = (obs) => {
   for (const e of cs) {
     const t = Date.parse(e.time);
     const asked = Number((e.request.body as any)?.tasks ?? 1);
-    const running = runningAt(all, t).length;
+    // Times are in ms: an answer sent within the ms of its request starts its own runs at `t`; those are
+    // what this call asked for, not slots it found busy.
+    const others = all.filter((s) => s.claimSeq !== e.seq);
+    const running = runningAt(others, t).length;
     if (asked > capacity - running)
       problems.push(`#${e.seq} asked for ${asked} with ${running} of ${capacity} slots busy`);
     if (limit > 0) {
-      const started = all.filter((s) => s.start <= t).length;
+      const started = others.filter((s) => s.start <= t).length;
       if (asked > limit - started)
         problems.push(`#${e.seq} asked for ${asked} with ${started} of numberOfTasksToRun ${limit} already claimed`);
     }
