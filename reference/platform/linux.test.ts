@@ -179,6 +179,20 @@ describe.skipIf(!isRoot || !hasUseradd)('LinuxPlatform OS-user sandbox (needs ro
     expect(leftovers).not.toContain(`${prefix}live`);
   });
 
+  it("two workers purging the same dead worker's task user at once both succeed", async () => {
+    let deadPid = 4_000_000;
+    while (existsSync(`/proc/${deadPid}`)) deadPid--;
+    for (let i = 0; i < 4; i++) {
+      const name = `${prefix}race${i}`;
+      execFileSync('useradd', ['--no-create-home', '--comment', `tc-worker ${deadPid}`, name]);
+      created.push({ name, home: '', groups: [] });
+    }
+    // Each start-up lists the leftovers, then deletes them: both lists name every user.
+    const results = await Promise.all([purgeLeftovers(platform), purgeLeftovers(platform)]);
+    expect(results.flatMap((r) => r.errors)).toEqual([]);
+    expect(await platform.leftoverTaskUsers()).toEqual([]);
+  });
+
   it('purges leftover task users and task directories at start-up', async () => {
     const user = await platform.createTaskUser(`${prefix}l`, []);
     created.push(user);

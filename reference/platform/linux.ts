@@ -7,7 +7,7 @@
 // and the account are removed.
 import { chmod, chown, lstat, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
+import { CommandFailedError, type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
 import { killAllOf } from '../sandbox/linux-procs.ts';
 import { chownTree, removeOwned, SHARED_TEMP_DIRS } from '../sandbox/owned-files.ts';
 import { RunCgroups } from '../sandbox/cgroup.ts';
@@ -181,8 +181,13 @@ export class LinuxPlatform implements Platform {
       await removeOwned(uid, this.sharedTempDirs, this.handedOver.get(user.name) ?? new Set());
     }
     if (entry) {
-      // 6: already gone (deleted concurrently); 12: home could not be removed — removed below either way.
-      await runChecked(this.runner, ['userdel', '--remove', '--force', user.name], { okExitCodes: [0, 6, 12] });
+      // 6: already gone; 12: home could not be removed — removed below either way. Two workers purging the
+      // same dead worker's user at once: the second userdel finds its entry gone once it holds the lock and
+      // fails with exit 1, so a failure counts only while the user still exists.
+      const argv = ['userdel', '--remove', '--force', user.name];
+      const r = await this.runner.run(argv);
+      if (r.exitCode !== 0 && r.exitCode !== 6 && r.exitCode !== 12 && (await this.passwd(user.name)))
+        throw new CommandFailedError(argv, r);
     }
     if (home && path.basename(home) === user.name) await rm(home, { recursive: true, force: true });
     this.groupIds.delete(user.name);
