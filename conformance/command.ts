@@ -57,10 +57,11 @@ export function program(): Command {
       )
       // Most of a case's wall time is the worker waiting (idle timeouts, retries, claim expiry, signals), so many
       // cases per core keep the cores busy; measured on 2 cores with 362 cases (341 run as root), 2026-12-03:
-      // 131 s at 4 jobs, 86 s at 8, 67 s at 12, 66 s at 16 (by then the CPU is the limit).
+      // 131 s at 4 jobs, 86 s at 8, 67 s at 12, 66 s at 16 with one set of lanes; 44–45 s at 12 once the cases
+      // that declare timeoutSecs got lanes of their own (runner.ts startOrder), with both cores busy throughout.
       .option(
         '--jobs <n>',
-        'cases run in parallel, each on its own task queue (default: six per core, at most 16)',
+        'cases run in parallel, each on its own task queue; with n > 1, cases that mostly wait (timeoutSecs) run on up to n more lanes beside them (default: six per core, at most 16)',
         positiveInt,
         Math.min(16, 6 * availableParallelism()),
       )

@@ -1,6 +1,6 @@
 // One conformance run: host the mock Queue in this process on 127.0.0.1, mint the worker's
-// static client and signing keys, run the selected cases (at most --jobs at a time, each on its own
-// task queue) and hand the finished records to the reporters.
+// static client and signing keys, run the selected cases (--jobs at a time, plus as many of those that
+// mostly wait; each on its own task queue) and hand the finished records to the reporters.
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,13 +134,15 @@ export async function run(opts: RunOptions): Promise<RunResult> {
       rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
     });
     const records: CaseRecord[] = new Array(opts.cases.length);
-    const order = startOrder(opts.cases);
-    let next = 0;
+    const { waiting, ordinary } = startOrder(opts.cases);
     let done = 0;
-    const lane = async (index: number) => {
+    let lanesUsed = 0;
+    // A lane takes the next case of its first queue that has one.
+    const lane = async (queues: number[][]) => {
+      const index = lanesUsed++;
       for (;;) {
-        if (next >= order.length) return;
-        const i = order[next++]!;
+        const i = queues.find((q) => q.length > 0)?.shift();
+        if (i === undefined) return;
         const lc = opts.cases[i];
         const rec = await runCase(ctx, lc, index);
         rec.expected = opts.expectations[rec.id] ?? 'pass';
@@ -150,8 +152,15 @@ export async function run(opts: RunOptions): Promise<RunResult> {
         opts.onCase?.(rec, done, opts.cases.length);
       }
     };
-    const lanes = Math.max(1, Math.min(opts.jobs, opts.cases.length));
-    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+    const jobs = Math.max(1, opts.jobs);
+    // Cases that mostly wait get lanes of their own beside the `jobs` ordinary lanes (none with --jobs 1: one
+    // case at a time); an ordinary lane takes waiting cases too once its own queue is empty.
+    const waitingLanes = jobs > 1 ? Math.min(jobs, waiting.length) : 0;
+    const ordinaryLanes = Math.min(jobs, opts.cases.length);
+    await Promise.all([
+      ...Array.from({ length: waitingLanes }, () => lane([waiting])),
+      ...Array.from({ length: ordinaryLanes }, () => lane([ordinary, waiting])),
+    ]);
     return { records, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), runDir };
   } finally {
     await mock.close();
@@ -160,14 +169,19 @@ export async function run(opts: RunOptions): Promise<RunResult> {
 }
 
 /**
- * The order cases start in (indexes into `cases`; reports keep the fixtures' order). A case that declares
- * its own `timeoutSecs` waits on purpose (claim expiry, deadlines, idle timeouts, latency), for seconds to
- * tens of seconds; started first, the longest waits overlap the hundreds of short cases instead of
- * trailing after them on one lane.
+ * The two queues cases start from (indexes into `cases`; reports keep the fixtures' order). A case that
+ * declares its own `timeoutSecs` waits on purpose (claim expiry, deadlines, idle timeouts, latency), for
+ * seconds to tens of seconds, using little CPU: on lanes of their own, longest first, those waits overlap the
+ * hundreds of short cases. On shared lanes they held every lane for the suite's first 25 s at 10–50% CPU
+ * (2 cores, 2026-12-03).
  */
-export function startOrder(cases: readonly LoadedCase[]): number[] {
+export function startOrder(cases: readonly LoadedCase[]): { waiting: number[]; ordinary: number[] } {
   const declared = (i: number) => cases[i]!.fixture?.timeoutSecs ?? 0;
-  return cases.map((_, i) => i).sort((a, b) => declared(b) - declared(a) || a - b);
+  const all = cases.map((_, i) => i);
+  return {
+    waiting: all.filter((i) => declared(i) > 0).sort((a, b) => declared(b) - declared(a) || a - b),
+    ordinary: all.filter((i) => declared(i) === 0),
+  };
 }
 
 function randomToken(): string {

@@ -8,12 +8,19 @@ import { matchesOnly, skipReason } from '../../conformance/cases.ts';
 import { freePortBlock, releasePorts } from '../../conformance/ports.ts';
 import { commandFor, expand, expandDeep, loadProfile, UsageError } from '../../conformance/profiles.ts';
 import { caseConfig, caseSlug, scopeFault } from '../../conformance/plan.ts';
-import { makeKeys } from '../../conformance/runner.ts';
-import type { FixtureCase } from '../../conformance/types.ts';
+import { makeKeys, startOrder } from '../../conformance/runner.ts';
+import type { FixtureCase, LoadedCase } from '../../conformance/types.ts';
 
 const base: FixtureCase = { id: 'payload/command/x', description: 'x', statements: [] };
 
 describe('runner units', () => {
+  it('puts cases that declare timeoutSecs in a queue of their own, longest first; the rest keep fixture order', () => {
+    const lc = (id: string, timeoutSecs?: number) =>
+      ({ fixture: { id, ...(timeoutSecs ? { timeoutSecs } : {}) } }) as unknown as LoadedCase;
+    const cases = [lc('a'), lc('b', 10), lc('c'), lc('d', 40), lc('e', 10), lc('f')];
+    expect(startOrder(cases)).toEqual({ waiting: [3, 1, 4], ordinary: [0, 2, 5] });
+  });
+
   it('derives a valid workerType per case: readable, unique, at most 38 characters', () => {
     const a = caseSlug('payload/max-run-time/exceeded-aborts--zero-seconds');
     const b = caseSlug('payload/max-run-time/exceeded-aborts--zero-second');
