@@ -14,6 +14,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
+import type { GzippedLog } from './task-log.ts';
 import { httpRequest, type RunCredentials } from './queue.ts';
 
 // Loaded when first needed (decisions/0004-start-up-cost.md): the MIME database is a 200 kB JSON parse, and
@@ -84,6 +85,8 @@ export interface S3Upload {
   /** Content-Encoding of the upload; `gzip: true|false` is the older spelling of gzip|identity. */
   encoding?: ContentEncoding;
   gzip?: boolean;
+  /** A gzip of exactly `source`'s bytes made beforehand (the task log's, TaskLog.gzipAlong); used when the sizes agree. */
+  gzipped?: GzippedLog;
 }
 
 /** What was uploaded: the SHA-256 and length of the data before any Content-Encoding. */
@@ -211,7 +214,11 @@ export class ArtifactUploader {
       let sha256: string | undefined;
       let tmp: string | undefined;
       try {
-        if (encoding === 'gzip') {
+        if (encoding === 'gzip' && u.gzipped && u.gzipped.rawSize === source.size) {
+          const gz = u.gzipped;
+          sha256 = gz.sha256;
+          body = { size: gz.size, open: () => createReadStream(gz.file) };
+        } else if (encoding === 'gzip') {
           try {
             tmp = await mkdtemp(join(this.scratchDir, 'gz-'));
             const file = join(tmp, 'body.gz');

@@ -6,9 +6,13 @@
 // directory or plants a link under the same name changes nothing the worker reads. When the disk refuses
 // a write (ENOSPC, EDQUOT, EIO) the log keeps the rest (up to TAIL_LIMIT) in memory, so the reason still
 // reaches the uploaded log, and `failure` tells the run.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, read, rmSync, writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 /** What is kept in memory once the disk refused the log; the rest is lost. */
 const TAIL_LIMIT = 1024 * 1024;
@@ -21,6 +25,18 @@ export interface LogSnapshot {
   open(): Readable;
 }
 
+/** A gzip of the log's first `rawSize` bytes, made while the task ran; `sha256` is of the raw bytes. */
+export interface GzippedLog {
+  file: string;
+  /** Bytes of the gzip file. */
+  size: number;
+  rawSize: number;
+  sha256: string;
+}
+
+/** How long the gzip follower waits for a full chunk before it reads what there is. */
+const FOLLOW_MS = 100;
+
 export class TaskLog extends EventEmitter {
   readonly path: string;
   private fd: number | undefined;
@@ -31,6 +47,12 @@ export class TaskLog extends EventEmitter {
   private tailBytes = 0;
   /** The first write the disk refused; later output goes to the in-memory tail. */
   failure: NodeJS.ErrnoException | undefined;
+  /** The gzip follower (gzipAlong): its result, a read of it in flight, and whether dispose came meanwhile. */
+  private gzip: Promise<GzippedLog | undefined> | undefined;
+  private gzipFile: string | undefined;
+  private followerReading = false;
+  private closeWhenIdle = false;
+  private disposed = false;
 
   constructor(path: string) {
     super();
@@ -125,6 +147,88 @@ export class TaskLog extends EventEmitter {
     };
   }
 
+  /**
+   * Gzip the log into `file` (a new file in the worker's own scratch directory) while it is written: a
+   * follower reads the bytes back through the log's descriptor as they reach the disk, so the upload need
+   * not make a second pass over a large log after the task (generic-worker compresses after the task,
+   * artifacts/s3.go). Memory stays flat: one chunk at a time, with the gzip stream's back-pressure.
+   */
+  gzipAlong(file: string): void {
+    if (this.gzip || this.fd === undefined) return;
+    this.gzipFile = file;
+    let pos = 0;
+    let waiting: NodeJS.Timeout | undefined;
+    const wake = () => {
+      if (waiting && (this.onDisk - pos >= READ_CHUNK || !this.writable || this.failure)) {
+        clearTimeout(waiting);
+        waiting = undefined;
+        pull();
+      }
+    };
+    const stopWaiting = () => {
+      if (waiting) clearTimeout(waiting);
+      waiting = undefined;
+      this.off('data', wake);
+      this.off('close', wake);
+    };
+    const pull = () => {
+      if (this.followerReading || waiting) return;
+      const fd = this.fd;
+      if (fd === undefined || this.disposed) return source.destroy(new Error('the log was disposed'));
+      const available = this.onDisk - pos;
+      if (available < READ_CHUNK && this.writable && !this.failure) {
+        // Wait for a full chunk, the end of the log, or FOLLOW_MS: a chatty task costs no read per line.
+        waiting = setTimeout(() => {
+          waiting = undefined;
+          pull();
+        }, FOLLOW_MS).unref();
+        return;
+      }
+      if (available === 0) {
+        stopWaiting();
+        source.push(null);
+        return;
+      }
+      const buf = Buffer.allocUnsafe(Math.min(available, READ_CHUNK));
+      this.followerReading = true;
+      read(fd, buf, 0, buf.length, pos, (error, n) => {
+        this.followerReading = false;
+        if (this.closeWhenIdle) this.closeFd();
+        if (error) return source.destroy(error);
+        if (n === 0) return source.destroy(new Error('the backing log ended early'));
+        pos += n;
+        if (source.push(buf.subarray(0, n))) pull();
+      });
+    };
+    const source = new Readable({ read: pull });
+    this.on('data', wake);
+    this.on('close', wake);
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    this.gzip = pipeline(source, hashing, createGzip(), createWriteStream(file, { mode: 0o600, flags: 'wx' }))
+      .then(async () => {
+        // Only a gzip of everything: bytes the disk refused are in the in-memory tail, not in the file.
+        if (this.failure || this.tailBytes > 0 || pos !== this.onDisk) return undefined;
+        return { file, size: (await stat(file)).size, rawSize: pos, sha256: hash.digest('hex') };
+      })
+      .catch(() => undefined) // no room in the scratch directory, or disposed: the upload compresses itself
+      .finally(() => {
+        stopWaiting();
+        if (this.disposed) rmSync(file, { force: true });
+      });
+  }
+
+  /** The follower's gzip once the log is closed, or undefined (none started, or it could not finish). */
+  async gzipped(): Promise<GzippedLog | undefined> {
+    if (this.writable) throw new Error('gzipped(): the log is still open');
+    return this.gzip;
+  }
+
   /** No more writes (readers are told the log ended); the descriptor stays open for reading. */
   close(): void {
     if (!this.writable) return;
@@ -135,6 +239,18 @@ export class TaskLog extends EventEmitter {
   /** Close the descriptor: after the upload, once nothing reads the log any more. */
   dispose(): void {
     this.close();
+    this.disposed = true;
+    if (this.gzipFile) rmSync(this.gzipFile, { force: true });
+    // A follower's read in flight closes the descriptor when it returns: closed now, its number could be
+    // reused by another file before the read runs.
+    if (this.followerReading) {
+      this.closeWhenIdle = true;
+      return;
+    }
+    this.closeFd();
+  }
+
+  private closeFd(): void {
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;

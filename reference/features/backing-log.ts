@@ -30,9 +30,11 @@ export const backingLogFeature: Feature<ResolvedConfig, TaskContext, TaskContext
       async start() {},
       async stop() {
         ctx.log.close();
+        const gzipped = await ctx.log.gzipped();
         await ctx.uploader.s3({
           name,
           source: ctx.log.snapshot(),
+          gzipped,
           contentType: LOG_CONTENT_TYPE,
           expires: ctx.task.expires,
           encoding: 'gzip',
