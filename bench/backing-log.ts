@@ -1,12 +1,12 @@
-// Benchmark 2: a task that prints a lot (yes | head -c N) run by the real tc-worker process against the mock
+// Benchmark 2: a task that prints a lot (yes | head -c N) run by the real tc-worker process (and generic-worker
+// when GENERIC_WORKER_BIN names one) against the mock
 // Queue (numberOfTasksToRun 1): the output goes to the backing log on disk, which is gzipped and uploaded as
 // public/logs/live_backing.log. Baseline: the same command redirected straight to a file. The worker's peak
 // RSS with a large log is set against its peak with a tiny one, to show the log is never held in memory.
-import { createReadStream, createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import taskcluster from 'taskcluster-client';
 import { request } from 'undici';
@@ -22,8 +22,8 @@ import {
   runChild,
   tempDir,
 } from './common.ts';
+import { type Subject, subjects, tcWorker } from './workers.ts';
 
-const workerBin = fileURLToPath(new URL('../bin/tc-worker.js', import.meta.url));
 const LINE = 'tc-worker-kit backing log benchmark: the quick brown fox jumps over the lazy dog 0123456789';
 
 const command = (bytes: number) => `yes '${LINE}' | head -c ${bytes}`;
@@ -73,8 +73,10 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
   try {
     const admin = new taskcluster.Queue({ rootUrl: mock.rootUrl, credentials: mock.admin, retries: 0 });
     let n = 0;
-    const runWorker = async (outBytes: number): Promise<WorkerRun> => {
+    const runWorker = async (s: Subject, outBytes: number): Promise<WorkerRun> => {
       const workerType = `log-${process.pid}-${++n}`;
+      const dir = join(tmp.dir, `${s.name}-${n}`);
+      mkdirSync(dir, { recursive: true });
       const taskId = await createTask(admin, workerType, {
         command: [['/bin/sh', '-c', command(outBytes)]],
         maxRunTime: 600,
@@ -90,23 +92,20 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
           workerType,
           workerGroup: 'bench',
           workerId: `log-${n}`,
-          tasksDir: join(tmp.dir, 'tasks'),
-          cachesDir: join(tmp.dir, 'caches'),
-          downloadsDir: join(tmp.dir, 'downloads'),
-          livelogGETPort: 0,
+          tasksDir: join(dir, 'tasks'),
+          cachesDir: join(dir, 'caches'),
+          downloadsDir: join(dir, 'downloads'),
           numberOfTasksToRun: 1,
           idleTimeoutSecs: 60,
-          claimWorkIntervalSecs: 0.2,
+          ...(await s.extraConfig(dir)),
         }),
       );
-      const r = await runChild(process.execPath, [workerBin, 'run', '--config', config], {
-        cwd: tmp.dir,
-        timeoutMs: 150_000,
-      });
-      if (r.code !== 0) throw new Error(`tc-worker exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
+      const r = await runChild(s.command, s.args(config), { cwd: dir, timeoutMs: 150_000, env: s.env });
+      if (r.code !== 0) throw new Error(`${s.name} exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
       const { status } = await admin.status(taskId);
       const run = status.runs.at(-1);
-      if (run?.state !== 'completed') throw new Error(`bench task ended ${run?.state}/${run?.reasonResolved}`);
+      if (run?.state !== 'completed')
+        throw new Error(`${s.name}: bench task ended ${run?.state}/${run?.reasonResolved}: ${r.stderr.trim().slice(-1500)}`);
       const art = await admin.artifact(taskId, String(run.runId), 'public/logs/live_backing.log');
       const logBytes = await decodedLength(art.url, join(tmp.dir, `log-${n}.gz`));
       // The log holds every byte the command printed plus the worker's own header and footer lines.
@@ -138,9 +137,16 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
     const before = await baselineRun(false);
     const relayBefore = await baselineRun(true);
     opts.log('backing-log: tc-worker, tiny task (memory reference)');
-    const small = await runWorker(1024);
+    const small = await runWorker(tcWorker, 1024);
     opts.log(`backing-log: tc-worker, ${bytes / MiB} MiB task`);
-    const large = await runWorker(bytes);
+    const large = await runWorker(tcWorker, bytes);
+    // generic-worker v106 with the same task, when GENERIC_WORKER_BIN names one (workers.ts says why it is absent).
+    const gw = subjects(opts.log).find((x) => x.name !== tcWorker.name);
+    let gwLarge: WorkerRun | undefined;
+    if (gw) {
+      opts.log(`backing-log: ${gw.name}, ${bytes / MiB} MiB task`);
+      gwLarge = await runWorker(gw, bytes);
+    }
     const b = { wallMs: Math.min(before, await baselineRun(false)) };
     const relayMs = Math.min(relayBefore, await baselineRun(true));
     const growth = large.peakRssMiB !== null && small.peakRssMiB !== null ? large.peakRssMiB - small.peakRssMiB : null;
@@ -151,13 +157,26 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
       metric: 'wall time, tc-worker process / shell redirect',
       ratio: round(large.wallMs / b.wallMs, 3),
       taskRatio: round(large.taskMs / b.wallMs, 3),
-      ratios: { vsRedirect: round(large.wallMs / b.wallMs, 3), vsRelay: round(large.wallMs / relayMs, 3) },
+      ratios: {
+        vsRedirect: round(large.wallMs / b.wallMs, 3),
+        vsRelay: round(large.wallMs / relayMs, 3),
+        ...(gwLarge ? { vsGenericWorker: round(large.wallMs / gwLarge.wallMs, 3) } : {}),
+      },
       baseline: {
         outputMiB: bytes / MiB,
         wallMs: round(b.wallMs, 1),
         mibPerSec: round(bytes / MiB / (b.wallMs / 1000), 1),
         relayWallMs: round(relayMs, 1),
         relayRatio: round(relayMs / b.wallMs, 3),
+        ...(gwLarge
+          ? {
+              genericWorker: {
+                ...gwLarge,
+                ratioVsRedirect: round(gwLarge.wallMs / b.wallMs, 3),
+                mibPerSec: round(bytes / MiB / (gwLarge.wallMs / 1000), 1),
+              },
+            }
+          : {}),
       },
       subject: {
         large,
