@@ -105,7 +105,9 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
       const { status } = await admin.status(taskId);
       const run = status.runs.at(-1);
       if (run?.state !== 'completed')
-        throw new Error(`${s.name}: bench task ended ${run?.state}/${run?.reasonResolved}: ${r.stderr.trim().slice(-1500)}`);
+        throw new Error(
+          `${s.name}: bench task ended ${run?.state}/${run?.reasonResolved}: ${r.stderr.trim().slice(-1500)}`,
+        );
       const art = await admin.artifact(taskId, String(run.runId), 'public/logs/live_backing.log');
       const logBytes = await decodedLength(art.url, join(tmp.dir, `log-${n}.gz`));
       // The log holds every byte the command printed plus the worker's own header and footer lines.
