@@ -2,6 +2,7 @@
 // using the mock's admin credentials, and the real `tc-worker run` process pointed at it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,8 @@ export async function startHarness(opts: MockOptions = {}): Promise<Harness> {
     },
     async close() {
       await mock.close();
+      // Task directories of sandbox runs belong to deleted users by now; root removes them regardless.
+      await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }
