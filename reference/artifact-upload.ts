@@ -108,6 +108,13 @@ function hashing(hash: Hash): Transform {
   });
 }
 
+/** Gzip `source` into a new private file: the gzip's length, and the sha256 of the bytes before compression. */
+export async function gzipToFile(source: Readable, file: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  await pipeline(source, hashing(hash), createGzip(), createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+  return { size: (await stat(file)).size, sha256: hash.digest('hex') };
+}
+
 async function sha256Of(source: UploadSource): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(source.open(), hash);
@@ -125,7 +132,8 @@ export class ArtifactUploader {
   private readonly run: RunCredentials;
   private readonly taskId: string;
   private readonly runId: number;
-  private readonly scratchDir: string;
+  /** Where gzip scratch files go: the worker's own directory (TaskLog.gzipAlong writes there too). */
+  readonly scratchDir: string;
   private readonly warn: (message: string) => void;
   /** Number of PUT attempts per artifact. */
   attempts = 5;
@@ -222,10 +230,9 @@ export class ArtifactUploader {
           try {
             tmp = await mkdtemp(join(this.scratchDir, 'gz-'));
             const file = join(tmp, 'body.gz');
-            const hash = createHash('sha256');
-            await pipeline(source.open(), hashing(hash), createGzip(), createWriteStream(file, { mode: 0o600 }));
-            sha256 = hash.digest('hex');
-            body = { size: (await stat(file)).size, open: () => createReadStream(file) };
+            const gz = await gzipToFile(source.open(), file);
+            sha256 = gz.sha256;
+            body = { size: gz.size, open: () => createReadStream(file) };
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             if (!code || !NO_ROOM.has(code)) throw err;

@@ -23,7 +23,7 @@ describe('TaskLog.gzipAlong: the log gzipped while it is written', () => {
     log.gzipAlong(gz);
     log.info('header');
     for (let i = 0; i < 50; i++) log.write(`line ${i}\n`);
-    await new Promise((r) => setTimeout(r, 250)); // the follower reads a partial chunk after its wait
+    await new Promise((r) => setTimeout(r, 250)); // caught up with less than a chunk new, the follower waits
     log.write(Buffer.alloc(3 * 1024 * 1024 + 17, 'x'));
     log.error('footer');
     log.close();

@@ -6,13 +6,10 @@
 // directory or plants a link under the same name changes nothing the worker reads. When the disk refuses
 // a write (ENOSPC, EDQUOT, EIO) the log keeps the rest (up to TAIL_LIMIT) in memory, so the reason still
 // reaches the uploaded log, and `failure` tells the run.
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, constants, createReadStream, createWriteStream, openSync, read, rmSync, writeSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { PassThrough, Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { closeSync, constants, createReadStream, openSync, read, rmSync, writeSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipToFile } from './artifact-upload.ts';
 
 /** What is kept in memory once the disk refused the log; the rest is lost. */
 const TAIL_LIMIT = 1024 * 1024;
@@ -34,9 +31,6 @@ export interface GzippedLog {
   sha256: string;
 }
 
-/** How long the gzip follower waits for a full chunk before it reads what there is. */
-const FOLLOW_MS = 100;
-
 export class TaskLog extends EventEmitter {
   readonly path: string;
   private fd: number | undefined;
@@ -47,11 +41,10 @@ export class TaskLog extends EventEmitter {
   private tailBytes = 0;
   /** The first write the disk refused; later output goes to the in-memory tail. */
   failure: NodeJS.ErrnoException | undefined;
-  /** The gzip follower (gzipAlong): its result, a read of it in flight, and whether dispose came meanwhile. */
+  /** The gzip follower (gzipAlong): its result, its file, and whether a read of it is in flight. */
   private gzip: Promise<GzippedLog | undefined> | undefined;
   private gzipFile: string | undefined;
   private followerReading = false;
-  private closeWhenIdle = false;
   private disposed = false;
 
   constructor(path: string) {
@@ -157,43 +150,29 @@ export class TaskLog extends EventEmitter {
     if (this.gzip || this.fd === undefined) return;
     this.gzipFile = file;
     let pos = 0;
-    let waiting: NodeJS.Timeout | undefined;
+    /** Caught up: waiting for a full chunk or the end of the log, so a chatty task costs no read per line. */
+    let parked = false;
     const wake = () => {
-      if (waiting && (this.onDisk - pos >= READ_CHUNK || !this.writable || this.failure)) {
-        clearTimeout(waiting);
-        waiting = undefined;
+      if (parked && (this.onDisk - pos >= READ_CHUNK || !this.writable || this.failure)) {
+        parked = false;
         pull();
       }
     };
-    const stopWaiting = () => {
-      if (waiting) clearTimeout(waiting);
-      waiting = undefined;
-      this.off('data', wake);
-      this.off('close', wake);
-    };
     const pull = () => {
-      if (this.followerReading || waiting) return;
+      if (this.followerReading || parked) return;
       const fd = this.fd;
       if (fd === undefined || this.disposed) return source.destroy(new Error('the log was disposed'));
       const available = this.onDisk - pos;
       if (available < READ_CHUNK && this.writable && !this.failure) {
-        // Wait for a full chunk, the end of the log, or FOLLOW_MS: a chatty task costs no read per line.
-        waiting = setTimeout(() => {
-          waiting = undefined;
-          pull();
-        }, FOLLOW_MS).unref();
+        parked = true;
         return;
       }
-      if (available === 0) {
-        stopWaiting();
-        source.push(null);
-        return;
-      }
+      if (available === 0) return source.push(null);
       const buf = Buffer.allocUnsafe(Math.min(available, READ_CHUNK));
       this.followerReading = true;
       read(fd, buf, 0, buf.length, pos, (error, n) => {
         this.followerReading = false;
-        if (this.closeWhenIdle) this.closeFd();
+        if (this.disposed) this.closeFd(); // dispose left the descriptor to this read
         if (error) return source.destroy(error);
         if (n === 0) return source.destroy(new Error('the backing log ended early'));
         pos += n;
@@ -203,22 +182,15 @@ export class TaskLog extends EventEmitter {
     const source = new Readable({ read: pull });
     this.on('data', wake);
     this.on('close', wake);
-    const hash = createHash('sha256');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    this.gzip = pipeline(source, hashing, createGzip(), createWriteStream(file, { mode: 0o600, flags: 'wx' }))
-      .then(async () => {
+    this.gzip = gzipToFile(source, file)
+      .then(({ size, sha256 }) =>
         // Only a gzip of everything: bytes the disk refused are in the in-memory tail, not in the file.
-        if (this.failure || this.tailBytes > 0 || pos !== this.onDisk) return undefined;
-        return { file, size: (await stat(file)).size, rawSize: pos, sha256: hash.digest('hex') };
-      })
+        this.failure || this.tailBytes > 0 || pos !== this.onDisk ? undefined : { file, size, rawSize: pos, sha256 },
+      )
       .catch(() => undefined) // no room in the scratch directory, or disposed: the upload compresses itself
       .finally(() => {
-        stopWaiting();
+        this.off('data', wake);
+        this.off('close', wake);
         if (this.disposed) rmSync(file, { force: true });
       });
   }
@@ -243,11 +215,7 @@ export class TaskLog extends EventEmitter {
     if (this.gzipFile) rmSync(this.gzipFile, { force: true });
     // A follower's read in flight closes the descriptor when it returns: closed now, its number could be
     // reused by another file before the read runs.
-    if (this.followerReading) {
-      this.closeWhenIdle = true;
-      return;
-    }
-    this.closeFd();
+    if (!this.followerReading) this.closeFd();
   }
 
   private closeFd(): void {

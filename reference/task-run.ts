@@ -6,14 +6,12 @@
 // the commands' process groups), so nothing the task left running can change the files that are then
 // read and uploaded. A shutdown (SIGTERM) that arrives while features stop still resolves the run
 // exception/worker-shutdown: generic-worker's aborted state refuses reportCompleted (taskstatus.go).
-import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
-import { arch, platform as osPlatform, tmpdir } from 'node:os';
+import { arch, platform as osPlatform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ArtifactUploader } from './artifact-upload.ts';
 import type { ResolvedConfig } from './config.ts';
-import { backingLogRequested } from './features/backing-log.ts';
 import type { CommandWatcher, Feature, Outcome, TaskFeature } from './features/feature.ts';
 import { TaskError } from './features/feature.ts';
 import type { Platform, RunningProcess, TaskUser } from './platform/platform.ts';
@@ -148,9 +146,6 @@ export async function runTask(claim: TaskClaim, deps: RunDeps): Promise<RunResul
   // Who holds this directory: a worker starting later on the same tasksDir leaves it alone while we live.
   await writeOwner(join(taskDir, 'generic-worker'));
   const log = new TaskLog(join(taskDir, 'generic-worker', 'live_backing.log'));
-  // Compressed while the task runs, for the backing log's upload (features.backingLog: false uploads none).
-  if (backingLogRequested(claim.task.payload))
-    log.gzipAlong(join(deps.scratchDir ?? tmpdir(), `log-${taskId}-${runId}-${randomBytes(6).toString('hex')}.gz`));
   try {
     return await runWithLog(claim, deps, taskDir, log);
   } finally {

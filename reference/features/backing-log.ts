@@ -1,6 +1,7 @@
 // On unless features.backingLog is false: the task log (written by the task run from its first line) is uploaded, gzip-encoded, as
 // public/logs/live_backing.log (or payload.logs.backing) once every later feature has stopped, i.e. before the run is resolved.
 // It is read back through the log's own descriptor (TaskLog.snapshot), never by its path in the task directory.
+import { join } from 'node:path';
 import type { ResolvedConfig } from '../config.ts';
 import type { TaskContext } from '../task-run.ts';
 import type { Feature } from './feature.ts';
@@ -27,7 +28,11 @@ export const backingLogFeature: Feature<ResolvedConfig, TaskContext, TaskContext
     const name = backingLogName(ctx.payload);
     return {
       reservedArtifacts: [name],
-      async start() {},
+      async start() {
+        // Compressed while the task runs (the log holds everything from its first line on), so stop() need not
+        // read a large log a second time. The scratch directory is the worker's own and fresh per worker.
+        ctx.log.gzipAlong(join(ctx.uploader.scratchDir, `log-${ctx.taskId}-${ctx.runId}.gz`));
+      },
       async stop() {
         ctx.log.close();
         const gzipped = await ctx.log.gzipped();
