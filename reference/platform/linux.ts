@@ -7,7 +7,7 @@
 // and the account are removed.
 import { chmod, chown, lstat, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CommandFailedError, type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
+import { type CommandRunner, runChecked, SystemRunner } from '../sandbox/command-runner.ts';
 import { killAllOf } from '../sandbox/linux-procs.ts';
 import { chownTree, removeOwned, SHARED_TEMP_DIRS } from '../sandbox/owned-files.ts';
 import { RunCgroups } from '../sandbox/cgroup.ts';
@@ -184,10 +184,11 @@ export class LinuxPlatform implements Platform {
       // 6: already gone; 12: home could not be removed — removed below either way. Two workers purging the
       // same dead worker's user at once: the second userdel finds its entry gone once it holds the lock and
       // fails with exit 1, so a failure counts only while the user still exists.
-      const argv = ['userdel', '--remove', '--force', user.name];
-      const r = await this.runner.run(argv);
-      if (r.exitCode !== 0 && r.exitCode !== 6 && r.exitCode !== 12 && (await this.passwd(user.name)))
-        throw new CommandFailedError(argv, r);
+      await runChecked(this.runner, ['userdel', '--remove', '--force', user.name], { okExitCodes: [0, 6, 12] }).catch(
+        async (error: unknown) => {
+          if (await this.passwd(user.name)) throw error;
+        },
+      );
     }
     if (home && path.basename(home) === user.name) await rm(home, { recursive: true, force: true });
     this.groupIds.delete(user.name);
