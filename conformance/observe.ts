@@ -7,12 +7,13 @@ import type { ObservedArtifact, ObservedTask, TraceEntry } from './types.ts';
 export const KEEP_BYTES = 4 * 1024 * 1024;
 export const BACKING_LOG = 'public/logs/live_backing.log';
 
+/** Entries are immutable once recorded and a case reads the trace many times while its worker runs. */
+const decodedPaths = new WeakMap<TraceEntry, string>();
+
 /**
  * The entries that belong to one case: calls naming one of its tasks, calls on its task queue
  * (claimWork), and fixture files / superseder answers under its slug.
  */
-/** Entries are immutable once recorded and a case reads the trace many times while its worker runs. */
-const decodedPaths = new WeakMap<TraceEntry, string>();
 
 export function caseTrace(all: TraceEntry[], taskIds: string[], slug: string): TraceEntry[] {
   const ids = new Set(taskIds);

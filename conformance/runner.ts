@@ -136,10 +136,8 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     const records: CaseRecord[] = new Array(opts.cases.length);
     const { waiting, ordinary } = startOrder(opts.cases);
     let done = 0;
-    let lanesUsed = 0;
-    // A lane takes the next case of its first queue that has one.
-    const lane = async (queues: number[][]) => {
-      const index = lanesUsed++;
+    // A lane takes the next case of its first queue that has one; its index names its workers.
+    const lane = async (index: number, queues: number[][]) => {
       for (;;) {
         const i = queues.find((q) => q.length > 0)?.shift();
         if (i === undefined) return;
@@ -158,8 +156,8 @@ export async function run(opts: RunOptions): Promise<RunResult> {
     const waitingLanes = jobs > 1 ? Math.min(jobs, waiting.length) : 0;
     const ordinaryLanes = Math.min(jobs, opts.cases.length);
     await Promise.all([
-      ...Array.from({ length: waitingLanes }, () => lane([waiting])),
-      ...Array.from({ length: ordinaryLanes }, () => lane([ordinary, waiting])),
+      ...Array.from({ length: waitingLanes }, (_, i) => lane(i, [waiting])),
+      ...Array.from({ length: ordinaryLanes }, (_, i) => lane(waitingLanes + i, [ordinary, waiting])),
     ]);
     return { records, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), runDir };
   } finally {
