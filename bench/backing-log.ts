@@ -126,7 +126,7 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
     const out = join(tmp.dir, 'baseline.log');
     // `relay`: the same command piped through one more process (cat) to the file, which is what any worker
     // that reads the output and writes the log itself adds to the redirect (generic-worker too): the floor
-    // for a relaying worker. On 2 shared cores (2026-12-03) it alone took 1.8–2.4x the redirect.
+    // for a relaying worker. On 2 shared cores (2026-12-03) it took 0.9–2.4x the redirect over six runs (the page cache makes both noisy).
     const baselineRun = async (relay: boolean) => {
       opts.log(`backing-log: baseline, ${bytes / MiB} MiB to a file${relay ? ' through cat' : ''}`);
       const r = await runChild('/bin/sh', ['-c', `${command(bytes)}${relay ? ' | cat' : ''} > '${out}'`], {
