@@ -3,6 +3,7 @@
 // Queue (numberOfTasksToRun 1): the output goes to the backing log on disk, which is gzipped and uploaded as
 // public/logs/live_backing.log. Baseline: the same command redirected straight to a file. The worker's peak
 // RSS with a large log is set against its peak with a tiny one, to show the log is never held in memory.
+import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,6 +28,17 @@ import { type Subject, subjects, tcWorker } from './workers.ts';
 const LINE = 'tc-worker-kit backing log benchmark: the quick brown fox jumps over the lazy dog 0123456789';
 
 const command = (bytes: number) => `yes '${LINE}' | head -c ${bytes}`;
+
+/**
+ * Every timed run starts with no dirty pages: each run writes a GiB, and a run that starts while the last
+ * one's pages are still being written back is throttled by the kernel (measured 2026-12-03 on this machine:
+ * the same tc-worker run took 3.6 s after a `sync` and 6.8 s after two redirects, the redirect itself 0.76
+ * against 1.48 s), so the order of the runs, not the worker, decided the ratio.
+ */
+function flushDirtyPages(): void {
+  const r = spawnSync('sync', [], { stdio: 'ignore', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`sync exited ${r.status ?? r.signal}: the runs would not start alike`);
+}
 
 /**
  * Decoded length of a gzip-encoded artifact. The body is saved to `scratch` at the speed the store sends it,
@@ -100,6 +112,7 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
           ...(await s.extraConfig(dir)),
         }),
       );
+      flushDirtyPages();
       const r = await runChild(s.command, s.args(config), { cwd: dir, timeoutMs: 150_000, env: s.env });
       if (r.code !== 0) throw new Error(`${s.name} exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-2000)}`);
       const { status } = await admin.status(taskId);
@@ -126,9 +139,11 @@ export async function backingLog(opts: BenchOptions): Promise<BenchResult> {
     const out = join(tmp.dir, 'baseline.log');
     // `relay`: the same command piped through one more process (cat) to the file, which is what any worker
     // that reads the output and writes the log itself adds to the redirect (generic-worker too): the floor
-    // for a relaying worker. On 2 shared cores (2026-12-03) it took 0.9–2.4x the redirect over six runs (the page cache makes both noisy).
+    // for a relaying worker.
     const baselineRun = async (relay: boolean) => {
       opts.log(`backing-log: baseline, ${bytes / MiB} MiB to a file${relay ? ' through cat' : ''}`);
+      rmSync(out, { force: true });
+      flushDirtyPages();
       const r = await runChild('/bin/sh', ['-c', `${command(bytes)}${relay ? ' | cat' : ''} > '${out}'`], {
         timeoutMs: 60_000,
       });
