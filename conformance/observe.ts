@@ -14,7 +14,6 @@ const decodedPaths = new WeakMap<TraceEntry, string>();
  * The entries that belong to one case: calls naming one of its tasks, calls on its task queue
  * (claimWork), and fixture files / superseder answers under its slug.
  */
-
 export function caseTrace(all: TraceEntry[], taskIds: string[], slug: string): TraceEntry[] {
   const ids = new Set(taskIds);
   return all.filter((e) => {

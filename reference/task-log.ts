@@ -183,10 +183,9 @@ export class TaskLog extends EventEmitter {
     this.on('data', wake);
     this.on('close', wake);
     this.gzip = gzipToFile(source, file)
-      .then(({ size, sha256 }) =>
-        // Only a gzip of everything: bytes the disk refused are in the in-memory tail, not in the file.
-        this.failure || this.tailBytes > 0 || pos !== this.onDisk ? undefined : { file, size, rawSize: pos, sha256 },
-      )
+      // The source ends only once the log is closed (or refused a write) and every byte on disk was read, so
+      // pos is the disk's length; after a refused write the rest is in the in-memory tail, not in the gzip.
+      .then(({ size, sha256 }) => (this.failure ? undefined : { file, size, rawSize: pos, sha256 }))
       .catch(() => undefined) // no room in the scratch directory, or disposed: the upload compresses itself
       .finally(() => {
         this.off('data', wake);
