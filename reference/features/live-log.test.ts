@@ -116,18 +116,31 @@ describe('where the live log server listens', () => {
 
   // 127.0.0.2 is a loopback address on Linux (all of 127/8); macOS and Windows have only 127.0.0.1.
   it.skipIf(process.platform !== 'linux')(
-    'binds only the address the operator gives when publicIP is set',
+    'a task binds only the address the operator gives when publicIP is set, and publishes that address',
     async () => {
       const feature = createLiveLogFeature();
       const cfg = { publicIP: '127.0.0.2', livelogListenAddress: '127.0.0.2', livelogGETPort: 0 } as never;
       await feature.initialise!(cfg);
+      const dir = mkdtempSync(join(tmpdir(), 'livelog-'));
+      const published: string[] = [];
+      const ctx = {
+        payload: { maxRunTime: 60, features: { backingLog: false } },
+        task: { expires: new Date(Date.now() + 3_600_000).toISOString() },
+        log: new TaskLog(join(dir, 'live_backing.log')),
+        uploader: { reference: async (_name: string, url: string) => void published.push(url) },
+      };
+      const task = feature.forTask(ctx as never);
+      await task.start();
+      const port = Number(new URL(published[0]!).port);
       try {
-        const port = feature.server.port;
+        expect(published[0]).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/log\/[A-Za-z0-9_-]{24}$/);
         expect(await statusOf(`http://127.0.0.2:${port}/log/none`)).toBe(404);
         expect(await statusOf(`http://127.0.0.1:${port}/log/none`)).toBe(-1);
       } finally {
-        feature.server.close();
+        await task.stop({ resolution: 'completed', aborted: false });
       }
+      // The task's stop is the server's end: it listens only while a task serves its log.
+      expect(await statusOf(`http://127.0.0.2:${port}/log/none`)).toBe(-1);
     },
   );
 });
@@ -139,6 +152,47 @@ describe('live log server', () => {
     expect(res.type).toBe('text/plain; charset=utf-8');
     expect(res.body).toBe('before-connect\nwhile-connected\n');
     expect(missing).toBe(404);
+  });
+
+  it('ends a reader when the task stops serving the log, before the log itself closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livelog-'));
+    const log = new TaskLog(join(dir, 'live_backing.log'));
+    const server = new LiveLogServer();
+    await server.open('127.0.0.1', 0);
+    server.add('tok', log);
+    log.write('served\n');
+    const got = follow(`http://127.0.0.1:${server.port}/log/tok`, () => {
+      server.remove('tok');
+      log.write('after-stop\n');
+    });
+    const res = await got;
+    expect(res.body).toBe('served\n');
+    expect(log.closed).toBe(false);
+    expect(await statusOf(`http://127.0.0.1:${server.port}/log/tok`)).toBe(404);
+    server.release();
+    log.close();
+  });
+
+  it('listens while any task holds it: two opens, one listen; closed after the last release', async () => {
+    const server = new LiveLogServer();
+    await Promise.all([server.open('127.0.0.1', 0), server.open('127.0.0.1', 0)]);
+    const port = server.port;
+    server.release();
+    expect(await statusOf(`http://127.0.0.1:${port}/log/none`)).toBe(404);
+    server.release();
+    expect(await statusOf(`http://127.0.0.1:${port}/log/none`)).toBe(-1);
+  });
+
+  it('a port it cannot listen on rejects open, and a later open tries again', async () => {
+    const taken = new LiveLogServer();
+    await taken.open('127.0.0.1', 0);
+    const server = new LiveLogServer();
+    await expect(server.open('127.0.0.1', taken.port)).rejects.toThrow(/EADDRINUSE/);
+    const port = taken.port;
+    taken.release();
+    await server.open('127.0.0.1', port);
+    expect(await statusOf(`http://127.0.0.1:${port}/log/none`)).toBe(404);
+    server.release();
   });
 
   // Needs the openssl binary to make a throwaway certificate.

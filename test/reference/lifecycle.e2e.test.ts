@@ -1,6 +1,7 @@
 // tc-worker process lifecycle against the mock Queue: exit codes 68/69/71/72, cancellation, reclaiming
 // with fresh temporary credentials (Hawk-verified by the mock), and retries of Queue 5xx answers.
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,61 @@ describe.skipIf(!posix)('tc-worker lifecycle (e2e)', () => {
     expect((await w.exit).code).toBe(0);
     const list = (await h.queue.listArtifacts(taskId, '0')).artifacts as Array<{ name: string; storageType: string }>;
     expect(list.find((a) => a.name === 'public/logs/live.log')?.storageType).toBe('link');
+  });
+
+  it('listens on the live log port only while a task runs; a port it cannot take leaves the task without a live log', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const c = connect(free, '127.0.0.1');
+        c.on('connect', () => {
+          c.destroy();
+          resolve(false);
+        });
+        c.on('error', () => resolve(true));
+      });
+    const release = join(h.dir, 'release-port');
+    const w = startWorker(h, cfg({ livelogGETPort: free, numberOfTasksToRun: 2 }), 60_000);
+    await until('a claimWork', () =>
+      h.mock.trace.entries().some((e) => e.route === 'claimWork' && e.path.includes(h.workerType)),
+    );
+    expect(await refused()).toBe(true);
+    const first = await h.createTask({
+      command: [sh(`echo first; while [ ! -f '${release}' ]; do sleep 0.05; done`)],
+      maxRunTime: 60,
+    });
+    const ref = await until('live.log reference', async () => {
+      try {
+        const a = await h.queue.artifact(first, '0', 'public/logs/live.log');
+        return a.storageType === 'reference' ? (a.url as string) : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    expect(Number(new URL(ref).port)).toBe(free);
+    expect(await refused()).toBe(false);
+    writeFileSync(release, '');
+    await until('first task completed', async () =>
+      (await lastRun(h, first)).state === 'completed' ? true : undefined,
+    );
+    expect(await refused()).toBe(true);
+    // Taken by someone else: the second task still runs, with a warning instead of a live log.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(free, '127.0.0.1', () => resolve()));
+    try {
+      const second = await h.createTask({ command: [sh('echo second')], maxRunTime: 30 });
+      expect((await w.exit).code, w.stderr().slice(-2000)).toBe(0);
+      expect((await lastRun(h, second)).state).toBe('completed');
+      expect(await taskLog(h, second)).toMatch(/Could not serve the live log on 127\.0\.0\.1:\d+ \(.*EADDRINUSE/);
+      expect((await listArtifacts(h, second)).map((a) => a.name)).toEqual(['public/logs/live_backing.log']);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('createObjectArtifacts: data artifacts (and the log) go through the object service', async () => {
