@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { isDeepStrictEqual } from 'node:util';
 // openpgp and taskcluster-client load when a verification runs: the chain-of-trust feature imports this
 // module for the artifact names only.
 import type * as openpgp from 'openpgp';
@@ -169,7 +168,8 @@ export async function verifyChainOfTrust(o: VerifyOptions): Promise<VerifyResult
       throw new VerifyFailure(`certificate is for run ${certificate.runId}, not ${runId}`);
     const taskRes = await get(queueUrl(o, q, 'task', o.taskId), 'task definition');
     const definition = await taskRes.json();
-    if (!isDeepStrictEqual(certificate.task, definition)) {
+    // node:util when a verification runs (an ES import would load worker_threads into every worker).
+    if (!process.getBuiltinModule('node:util').isDeepStrictEqual(certificate.task, definition)) {
       throw new VerifyFailure('certificate task definition differs from the Queue task definition');
     }
     if (!(CERTIFIED_LOG in certificate.artifacts))

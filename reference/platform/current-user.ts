@@ -10,7 +10,6 @@ import { accessSync, statSync } from 'node:fs';
 import { access, chmod, constants, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import treeKill from 'tree-kill';
 import { RunCgroups } from '../sandbox/cgroup.ts';
 import { killRunProcesses } from '../sandbox/task-processes.ts';
@@ -26,7 +25,9 @@ import type {
 } from './platform.ts';
 import { darwinMemory, linuxMemory, type MemoryReading, type RunCommand, windowsMemory } from './memory.ts';
 
-const execFileP = promisify(execFile);
+// node:util through getBuiltinModule: an ES import of it builds its whole namespace, whose lazy getters load
+// worker_threads and the assertion diff (about 0.4 MiB of an idle worker).
+const execFileP = process.getBuiltinModule('node:util').promisify(execFile);
 
 export function currentOs(): OsName {
   return process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
