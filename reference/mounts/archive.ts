@@ -6,7 +6,6 @@ import path from 'node:path';
 import { type Duplex, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { ReadEntry } from 'tar';
 import type * as yauzl from 'yauzl';
@@ -16,6 +15,7 @@ import { assertNoEscapingLinks, linkEscapes, resolveInside, UnsafePathError } fr
 // instantiates WebAssembly and yauzl and node-tar are dozens of modules (decisions/0004-start-up-cost.md).
 const require = createRequire(import.meta.url);
 const lib = {
+  zlib: () => process.getBuiltinModule('node:zlib'),
   tar: () => require('tar') as typeof import('tar'),
   unbzip2: () => require('unbzip2-stream') as typeof import('unbzip2-stream').default,
   xz: () => require('xz-decompress') as typeof import('xz-decompress'),
@@ -42,9 +42,9 @@ export function tarStages(file: string, format: Exclude<ArchiveFormat, 'zip'>): 
     case 'tar':
       return [raw];
     case 'tar.gz':
-      return [raw, zlib.createGunzip()];
+      return [raw, lib.zlib().createGunzip()];
     case 'tar.zst':
-      return [raw, zlib.createZstdDecompress()];
+      return [raw, lib.zlib().createZstdDecompress()];
     case 'tar.bz2':
       return [raw, lib.unbzip2()()];
     case 'tar.xz': {
@@ -70,7 +70,9 @@ export function isSupportedFileFormat(format: string): format is FileFormat {
 export async function decompressFile(file: string, format: FileFormat, dest: string): Promise<void> {
   try {
     const stages: [Readable, ...Duplex[]] =
-      format === 'br' ? [createReadStream(file), zlib.createBrotliDecompress()] : tarStages(file, `tar.${format}`);
+      format === 'br'
+        ? [createReadStream(file), lib.zlib().createBrotliDecompress()]
+        : tarStages(file, `tar.${format}`);
     await pipeline([...stages, createWriteStream(dest, { mode: 0o600 })]);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
