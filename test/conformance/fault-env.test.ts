@@ -21,6 +21,7 @@ import { statementsFor } from '../../conformance/invariants.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 import { noLeftoverProcess, noSecretLeak, nothingOutside, resolvedOnce } from '../../spec/security/invariants.check.ts';
 import type { CaseExpectation, Observation } from '../../spec/types.ts';
+import { readPid } from '../helpers/process.ts';
 
 const f: FixtureCase = { id: 'security/x/y', description: 'x', statements: ['security.sandbox.kill-all'] };
 const dirs: string[] = [];
@@ -76,8 +77,16 @@ describe('fault-env host facts', () => {
       stdio: 'ignore',
       env: { ...process.env, TASK_ID: 'TaskIdOfTheCase000000' },
     });
-    for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'm.pid')); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    // Wait for both to be what the host looks for: the marker file holding the pid (the shell creates it
+    // before it writes it) and the tagged sleep exec'd with TASK_ID (before exec, /proc shows the parent's
+    // environment). Under load either can take seconds; the bound is 10 s.
+    const markerWritten = () => readPid(join(host.vars.MARKERS, 'm.pid')) === marked.pid;
+    const tagSeen = () =>
+      process.platform !== 'linux' ||
+      (existsSync(`/proc/${tagged.pid}/environ`) &&
+        readFileSync(`/proc/${tagged.pid}/environ`, 'utf8').split('\0').includes('TASK_ID=TaskIdOfTheCase000000'));
+    for (let i = 0; i < 500 && !(markerWritten() && tagSeen()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect([markerWritten(), tagSeen()]).toEqual([true, true]);
     await host.runWorkers(async (_signals, opts) => {
       opts.onExit?.();
       return exit0;
@@ -88,7 +97,7 @@ describe('fault-env host facts', () => {
     if (process.platform === 'linux') expect(pids).toContain(tagged.pid);
     expect(noLeftoverProcess(obs({ host: h }), c)?.ok).toBe(false);
     host.release(); // takes them down: nothing outlives a case
-    for (let i = 0; i < 100 && (alive(marked.pid!) || alive(tagged.pid!)); i++)
+    for (let i = 0; i < 500 && (alive(marked.pid!) || alive(tagged.pid!)); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(alive(marked.pid!)).toBe(false);
     expect(alive(tagged.pid!)).toBe(false);
@@ -164,7 +173,7 @@ describe('fault-env worker runs', () => {
         seen.push(opts.config?.[1]);
         if (!opts.config) {
           writeFileSync(join(host.vars.MARKERS, 'started'), '');
-          for (let i = 0; i < 100 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
+          for (let i = 0; i < 500 && !existsSync(join(host.vars.MARKERS, 'alongside-exited')); i++)
             await new Promise((res) => setTimeout(res, 20));
           return { ...exit0, stdout: 'first' };
         }

@@ -158,7 +158,7 @@ describe.skipIf(!posix)('tc-worker run: task outcomes (e2e)', () => {
     expect([run.state, run.reasonResolved]).toEqual(['failed', 'failed']);
     expect(await taskLog(h, ids.maxRunTime!)).toContain('max run time exceeded');
     const pid = Number(readFileSync(join(h.dir, 'orphan.pid'), 'utf8'));
-    for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 30));
+    for (let i = 0; i < 300 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 30));
     expect(processAlive(pid)).toBe(false);
   });
 
