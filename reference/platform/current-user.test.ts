@@ -31,7 +31,7 @@ describe.skipIf(!posix)('CurrentUserPlatform (POSIX)', () => {
     await p.killTree();
     const exit = await p.exited;
     expect(exit.signal).toBe('SIGKILL');
-    for (let i = 0; i < 50 && processAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && processAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
     expect(processAlive(grandchild)).toBe(false);
   });
 

@@ -42,13 +42,13 @@ describe.skipIf(process.platform === 'win32')('LinuxPlatform as the current user
     proc.stdout.on('data', (d) => {
       out += d;
     });
-    for (let i = 0; i < 100 && !out.includes('\n'); i++) await sleep(20);
+    for (let i = 0; i < 500 && !out.includes('\n'); i++) await sleep(20);
     const child = Number(/child=(\d+)/.exec(out)?.[1]);
     expect(child).toBeGreaterThan(0);
     await proc.killTree();
     const exit = await proc.exited;
     expect(exit.signal).toBe('SIGKILL');
-    for (let i = 0; i < 100 && processAlive(child); i++) await sleep(20);
+    for (let i = 0; i < 500 && processAlive(child); i++) await sleep(20);
     expect(processAlive(child)).toBe(false);
   });
 
@@ -149,7 +149,7 @@ describe.skipIf(!isRoot || !hasUseradd)('LinuxPlatform OS-user sandbox (needs ro
       }),
     );
     expect(escaper.out).toContain('ok');
-    for (let i = 0; i < 100 && (await processesOf(user.uid!)).length === 0; i++) await sleep(20);
+    for (let i = 0; i < 500 && (await processesOf(user.uid!)).length === 0; i++) await sleep(20);
     expect((await processesOf(user.uid!)).length).toBeGreaterThan(0);
     expect(existsSync(`/tmp/left_${suffix}`)).toBe(true);
 
