@@ -500,9 +500,12 @@ export const RULE_BREAKERS: Record<string, Breaker> = {
 };
 
 function expiring(c: Case, ms: number, intent: string): Case {
+  // A path the probe creates (out/<index>/<name>): within generic-worker's 1 s of rounding the expiry is valid,
+  // and a shrink toward that boundary must give a case whose artifact exists, not one failing for a missing file.
+  const n = (c.payload.artifacts ?? []).length;
   const artifacts = [
     ...(c.payload.artifacts ?? []),
-    { type: 'file', path: 'out/exp.txt', expires: new Date(ms).toISOString() },
+    { type: 'file', path: `out/${n}/exp.txt`, expires: new Date(ms).toISOString() },
   ];
   return withPayload(c, { ...c.payload, artifacts }, intent);
 }

@@ -29,6 +29,10 @@ import { check, FULL, keepCounterexample, runs } from './settings.ts';
 
 const posix = process.platform === 'linux' || process.platform === 'darwin';
 const BATCH = FULL ? 40 : 14;
+const numRuns = runs(1, 8);
+/** A worker's budget for one batch; the property's whole budget follows from it. */
+const perRunMs = 30_000 + BATCH * 15_000;
+const shrinkMs = 120_000;
 
 let env: Env;
 beforeAll(async () => {
@@ -93,68 +97,90 @@ async function judgeRun(j: Judged): Promise<string[]> {
 }
 
 describe.skipIf(!posix)('generated payloads through tc-worker', () => {
-  it('every run agrees with the oracle, is resolved once and delivers what the payload says', async () => {
-    let failure: { batch: Judged[]; problems: Record<string, string[]>; worker: string } | undefined;
-    const seen: Record<string, number> = {};
-    let tasks = 0;
-    try {
-      await check(
-        'reference-e2e',
-        fc.asyncProperty(batchArb(env, BATCH), async ([f, cases]) => {
-          const w = facts(env, f);
-          const batch = await createAll(env, cases, w);
-          tasks += batch.length;
-          const cfg = env.h.config({
-            numberOfTasksToRun: batch.length,
-            enableOSGroups: w.enableOSGroups,
-            enableChainOfTrust: w.enableChainOfTrust,
-            enableTaskclusterProxy: false,
-            ed25519SigningKeyLocation: env.keyFile,
-            idleTimeoutSecs: 30,
-          });
-          const r = await runWorker(env.h, cfg, 30_000 + batch.length * 15_000);
-          const problems: Record<string, string[]> = {};
-          if (r.code !== 0) problems.worker = [`worker exited ${r.code} (${r.signal}): ${r.stderr.slice(-2000)}`];
-          for (const j of batch) {
-            const k = j.verdict.valid
-              ? 'valid'
-              : j.verdict.broken[0]!.stage === 'schema'
-                ? 'schema'
-                : j.verdict.broken[0]!.rule;
-            seen[k] = (seen[k] ?? 0) + 1;
-            const p = await judgeRun(j);
-            if (p.length) problems[j.taskId] = p;
-          }
-          const tasksDir = String(cfg.tasksDir);
-          const left = readdirSync(tasksDir).filter((d) => d.startsWith('task_'));
-          if (left.length) problems.files = [`task directories left in ${tasksDir}: ${left.join(', ')}`];
-          const procs = processesIn(tasksDir);
-          if (procs.length) problems.processes = [`processes still running in ${tasksDir}: ${procs.join(', ')}`];
-          if (Object.keys(problems).length) {
-            failure = { batch, problems, worker: r.stderr.slice(-4000) };
-            return false;
-          }
-          return true;
-        }),
-        runs(1, 8),
-        // A failing batch shrinks by dropping tasks; each step is a worker run, so keep the budget bounded.
-        { endOnFailure: false, maxSkipsPerRun: 0 },
-      );
-    } catch (e) {
-      if (failure) {
-        const bad = failure.batch.filter((j) => failure!.problems[j.taskId]);
-        const file = keepCounterexample('payload/properties/reference-e2e', {
-          problems: failure.problems,
-          cases: bad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
-        });
-        throw new Error(
-          `${(e as Error).message}\n${JSON.stringify(failure.problems, null, 2).slice(0, 6000)}\nshrunk batch kept in ${file}`,
+  it(
+    'every run agrees with the oracle, is resolved once and delivers what the payload says',
+    async () => {
+      let failure: { batch: Judged[]; problems: Record<string, string[]>; worker: string } | undefined;
+      // Shrinking can drift to another failure than the one first found: both are reported.
+      let first: typeof failure;
+      const seen: Record<string, number> = {};
+      let tasks = 0;
+      let shrinkingSince: number | undefined;
+      try {
+        await check(
+          'reference-e2e',
+          fc.asyncProperty(batchArb(env, BATCH), async ([f, cases]) => {
+            // Shrinking: a batch keeps its length (it shrinks task by task) and every step is a worker run of the
+            // whole batch. After shrinkMs of it the remaining candidates are not run (counted as passing), so the
+            // smallest failure found by then is the one reported; the property has failed either way.
+            if (shrinkingSince !== undefined && Date.now() - shrinkingSince > shrinkMs) return true;
+            const w = facts(env, f);
+            const batch = await createAll(env, cases, w);
+            tasks += batch.length;
+            const cfg = env.h.config({
+              numberOfTasksToRun: batch.length,
+              enableOSGroups: w.enableOSGroups,
+              enableChainOfTrust: w.enableChainOfTrust,
+              enableTaskclusterProxy: false,
+              ed25519SigningKeyLocation: env.keyFile,
+              idleTimeoutSecs: 30,
+            });
+            const r = await runWorker(env.h, cfg, perRunMs);
+            const problems: Record<string, string[]> = {};
+            if (r.code !== 0) problems.worker = [`worker exited ${r.code} (${r.signal}): ${r.stderr.slice(-2000)}`];
+            for (const j of batch) {
+              const k = j.verdict.valid
+                ? 'valid'
+                : j.verdict.broken[0]!.stage === 'schema'
+                  ? 'schema'
+                  : j.verdict.broken[0]!.rule;
+              seen[k] = (seen[k] ?? 0) + 1;
+              const p = await judgeRun(j);
+              if (p.length) problems[j.taskId] = p;
+            }
+            const tasksDir = String(cfg.tasksDir);
+            const left = readdirSync(tasksDir).filter((d) => d.startsWith('task_'));
+            if (left.length) problems.files = [`task directories left in ${tasksDir}: ${left.join(', ')}`];
+            const procs = processesIn(tasksDir);
+            if (procs.length) problems.processes = [`processes still running in ${tasksDir}: ${procs.join(', ')}`];
+            if (Object.keys(problems).length) {
+              failure = { batch, problems, worker: r.stderr.slice(-4000) };
+              first ??= failure;
+              shrinkingSince ??= Date.now();
+              return false;
+            }
+            return true;
+          }),
+          numRuns,
+          { endOnFailure: false, maxSkipsPerRun: 0 },
         );
+      } catch (e) {
+        if (failure) {
+          const bad = failure.batch.filter((j) => failure!.problems[j.taskId]);
+          const firstBad = first!.batch.filter((j) => first!.problems[j.taskId]);
+          const file = keepCounterexample('payload/properties/reference-e2e', {
+            problems: failure.problems,
+            cases: bad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
+            firstFailure: {
+              problems: first!.problems,
+              cases: firstBad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
+              worker: first!.worker,
+            },
+          });
+          const firstNote =
+            first === failure
+              ? ''
+              : `\nfirst failure, before shrinking:\n${JSON.stringify(first!.problems, null, 2).slice(0, 4000)}`;
+          throw new Error(
+            `${(e as Error).message}\n${JSON.stringify(failure.problems, null, 2).slice(0, 6000)}${firstNote}\nshrunk batch kept in ${file}`,
+          );
+        }
+        throw e;
+      } finally {
+        console.log(`[properties] reference-e2e: ${tasks} tasks, strata ${JSON.stringify(seen)}`);
       }
-      throw e;
-    } finally {
-      console.log(`[properties] reference-e2e: ${tasks} tasks, strata ${JSON.stringify(seen)}`);
-    }
-    expect(tasks).toBeGreaterThan(0);
-  }, 1_800_000);
+      expect(tasks).toBeGreaterThan(0);
+    },
+    (numRuns + 1) * perRunMs + shrinkMs + 60_000,
+  );
 });
