@@ -21,7 +21,7 @@ import { statementsFor } from '../../conformance/invariants.ts';
 import type { FixtureCase } from '../../conformance/types.ts';
 import { noLeftoverProcess, noSecretLeak, nothingOutside, resolvedOnce } from '../../spec/security/invariants.check.ts';
 import type { CaseExpectation, Observation } from '../../spec/types.ts';
-import { readPid } from '../helpers/process.ts';
+import { readPid, until } from '../helpers/process.ts';
 
 const f: FixtureCase = { id: 'security/x/y', description: 'x', statements: ['security.sandbox.kill-all'] };
 const dirs: string[] = [];
@@ -79,14 +79,13 @@ describe('fault-env host facts', () => {
     });
     // Wait for both to be what the host looks for: the marker file holding the pid (the shell creates it
     // before it writes it) and the tagged sleep exec'd with TASK_ID (before exec, /proc shows the parent's
-    // environment). Under load either can take seconds; the bound is 10 s.
+    // environment). Under load either can take seconds.
     const markerWritten = () => readPid(join(host.vars.MARKERS, 'm.pid')) === marked.pid;
     const tagSeen = () =>
       process.platform !== 'linux' ||
       (existsSync(`/proc/${tagged.pid}/environ`) &&
         readFileSync(`/proc/${tagged.pid}/environ`, 'utf8').split('\0').includes('TASK_ID=TaskIdOfTheCase000000'));
-    for (let i = 0; i < 500 && !(markerWritten() && tagSeen()); i++) await new Promise((r) => setTimeout(r, 20));
-    expect([markerWritten(), tagSeen()]).toEqual([true, true]);
+    await until("the marker pid written and the tagged sleep exec'd", () => markerWritten() && tagSeen(), 10_000);
     await host.runWorkers(async (_signals, opts) => {
       opts.onExit?.();
       return exit0;

@@ -1,4 +1,4 @@
-// Process checks shared by tests that prove a worker killed what a task started.
+// Process checks shared by tests that prove a worker killed what a task started, and the bounded wait they poll with.
 import { readFileSync } from 'node:fs';
 
 /**
@@ -24,5 +24,20 @@ export function readPid(file: string): number | undefined {
     return Number(readFileSync(file, 'utf8').trim()) || undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Poll `fn` every 50 ms until it returns something other than undefined or false; throws naming `what` after `ms`. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processAlive, readPid } from '../helpers/process.ts';
+import { processAlive, readPid, until } from '../helpers/process.ts';
 import {
   fetchArtifact,
   type Harness,
@@ -20,7 +20,6 @@ import {
   startHarness,
   startWorker,
   taskLog,
-  until,
 } from '../reference/harness.ts';
 import { noSandboxReason } from '../helpers/sandbox.ts';
 

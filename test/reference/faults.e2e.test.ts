@@ -7,17 +7,8 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { ownCgroup } from '../../reference/sandbox/cgroup.ts';
-import { processAlive, readPid } from '../helpers/process.ts';
-import {
-  fetchArtifact,
-  type Harness,
-  lastRun,
-  runWorker,
-  startHarness,
-  startWorker,
-  taskLog,
-  until,
-} from './harness.ts';
+import { processAlive, readPid, until } from '../helpers/process.ts';
+import { fetchArtifact, type Harness, lastRun, runWorker, startHarness, startWorker, taskLog } from './harness.ts';
 
 const linux = process.platform === 'linux';
 const posix = process.platform !== 'win32';

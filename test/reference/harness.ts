@@ -92,21 +92,6 @@ export async function startHarness(opts: MockOptions = {}): Promise<Harness> {
   };
 }
 
-/** Poll `fn` every 50 ms until it returns something other than undefined or false; throws naming `what` after `ms`. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface WorkerRun {
   child: ChildProcess;
   stdout: () => string;

@@ -15,9 +15,8 @@ import {
   startHarness,
   startWorker,
   taskLog,
-  until,
 } from './harness.ts';
-import { processAlive, readPid } from '../helpers/process.ts';
+import { processAlive, readPid, until } from '../helpers/process.ts';
 
 const posix = process.platform !== 'win32';
 const sh = (script: string) => ['/bin/sh', '-c', script];
