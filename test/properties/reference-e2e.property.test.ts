@@ -33,6 +33,25 @@ const numRuns = runs(1, 8);
 /** A worker's budget for one batch; the property's whole budget follows from it. */
 const perRunMs = 30_000 + BATCH * 15_000;
 const shrinkMs = 120_000;
+/** The test's timeout: the runs, one shrink step in flight past the shrink budget, and a minute to spare. */
+const testTimeoutMs = (numRuns + 1) * perRunMs + shrinkMs + 60_000;
+
+interface Failure {
+  batch: Judged[];
+  problems: Record<string, string[]>;
+  worker: string;
+  /** When it was found: the first failure's time starts the shrink budget. */
+  at: number;
+}
+
+/** A failure as kept on disk: its problems and the generated cases that have one. */
+function kept(fail: Failure) {
+  const bad = fail.batch.filter((j) => fail.problems[j.taskId]);
+  return {
+    problems: fail.problems,
+    cases: bad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
+  };
+}
 
 let env: Env;
 beforeAll(async () => {
@@ -100,12 +119,11 @@ describe.skipIf(!posix)('generated payloads through tc-worker', () => {
   it(
     'every run agrees with the oracle, is resolved once and delivers what the payload says',
     async () => {
-      let failure: { batch: Judged[]; problems: Record<string, string[]>; worker: string } | undefined;
+      let failure: Failure | undefined;
       // Shrinking can drift to another failure than the one first found: both are reported.
-      let first: typeof failure;
+      let first: Failure | undefined;
       const seen: Record<string, number> = {};
       let tasks = 0;
-      let shrinkingSince: number | undefined;
       try {
         await check(
           'reference-e2e',
@@ -113,7 +131,7 @@ describe.skipIf(!posix)('generated payloads through tc-worker', () => {
             // Shrinking: a batch keeps its length (it shrinks task by task) and every step is a worker run of the
             // whole batch. After shrinkMs of it the remaining candidates are not run (counted as passing), so the
             // smallest failure found by then is the one reported; the property has failed either way.
-            if (shrinkingSince !== undefined && Date.now() - shrinkingSince > shrinkMs) return true;
+            if (first && Date.now() - first.at > shrinkMs) return true;
             const w = facts(env, f);
             const batch = await createAll(env, cases, w);
             tasks += batch.length;
@@ -144,9 +162,8 @@ describe.skipIf(!posix)('generated payloads through tc-worker', () => {
             const procs = processesIn(tasksDir);
             if (procs.length) problems.processes = [`processes still running in ${tasksDir}: ${procs.join(', ')}`];
             if (Object.keys(problems).length) {
-              failure = { batch, problems, worker: r.stderr.slice(-4000) };
+              failure = { batch, problems, worker: r.stderr.slice(-4000), at: Date.now() };
               first ??= failure;
-              shrinkingSince ??= Date.now();
               return false;
             }
             return true;
@@ -156,16 +173,9 @@ describe.skipIf(!posix)('generated payloads through tc-worker', () => {
         );
       } catch (e) {
         if (failure) {
-          const bad = failure.batch.filter((j) => failure!.problems[j.taskId]);
-          const firstBad = first!.batch.filter((j) => first!.problems[j.taskId]);
           const file = keepCounterexample('payload/properties/reference-e2e', {
-            problems: failure.problems,
-            cases: bad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
-            firstFailure: {
-              problems: first!.problems,
-              cases: firstBad.map((j) => ({ verdict: j.verdict, task: j.c.task, payload: j.c.payload })),
-              worker: first!.worker,
-            },
+            ...kept(failure),
+            firstFailure: { ...kept(first!), worker: first!.worker },
           });
           const firstNote =
             first === failure
@@ -181,6 +191,6 @@ describe.skipIf(!posix)('generated payloads through tc-worker', () => {
       }
       expect(tasks).toBeGreaterThan(0);
     },
-    (numRuns + 1) * perRunMs + shrinkMs + 60_000,
+    testTimeoutMs,
   );
 });
