@@ -22,16 +22,15 @@ if (file && existsSync(file)) {
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A suite that failed to load has no tests counted: count it as a failure.
   for (const suite of report.testResults ?? []) {
-    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
+    const where = relative(process.cwd(), suite.name);
+    const tests = suite.assertionResults ?? [];
+    if (suite.status === 'failed' && tests.length === 0) {
       failed += 1;
-      failures.push(`${relative(process.cwd(), suite.name)}: did not load: ${firstLine(suite.message)}`);
+      failures.push(`${where}: did not load: ${firstLine(suite.message)}`);
     }
-    for (const a of suite.assertionResults ?? []) {
+    for (const a of tests)
       if (a.status === 'failed')
-        failures.push(
-          `${relative(process.cwd(), suite.name)} > ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`,
-        );
-    }
+        failures.push(`${where} > ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
   }
 } else {
   failed += 1;

@@ -10,8 +10,9 @@ const script = new URL('../../scripts/ci-summary.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ci-summary-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+let reports = 0;
 function summary(report: unknown, priorStatus = '0') {
-  const file = join(dir, `r${Math.random().toString(36).slice(2)}.json`);
+  const file = join(dir, `r${++reports}.json`);
   writeFileSync(file, JSON.stringify(report));
   return spawnSync(process.execPath, [script, file, priorStatus], { encoding: 'utf8', cwd: dir });
 }
